@@ -1,0 +1,2 @@
+//! Loudness, true peak, null tests and delivery checks for stem sets.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Deterministic synthesis of an example multitrack session for stemkit.
+#![forbid(unsafe_code)]
