@@ -1,0 +1,10 @@
+//! `stemkit meter`.
+
+use super::CmdResult;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: &Args) -> CmdResult {
+    Err("`meter` is not built yet".into())
+}
