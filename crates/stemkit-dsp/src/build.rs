@@ -3,6 +3,7 @@
 use stemkit_core::Processor;
 
 use crate::params::{InsertSpec, ParamContext};
+use crate::{Compressor, Eq, Gain, Limiter};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
@@ -22,5 +23,11 @@ pub enum BuildError {
 /// range.
 pub fn build(spec: &InsertSpec, ctx: &ParamContext) -> Result<Box<dyn Processor>, BuildError> {
     spec.validate(ctx)?;
-    Err(BuildError::NotSupported(spec.type_name()))
+    Ok(match spec {
+        InsertSpec::Eq(p) => Box::new(Eq::new(p)),
+        InsertSpec::Compressor(p) => Box::new(Compressor::new(p)),
+        InsertSpec::Gain(p) => Box::new(Gain::new(p)),
+        InsertSpec::Limiter(p) => Box::new(Limiter::new(p)),
+        other => return Err(BuildError::NotSupported(other.type_name())),
+    })
 }

@@ -3,8 +3,21 @@
 //! print is quantised.
 #![forbid(unsafe_code)]
 
+pub mod biquad;
 mod build;
+pub mod compressor;
+mod denormal;
 pub mod dither;
+pub mod dynamics;
+pub mod eq;
+pub mod gain;
+pub mod limiter;
 pub mod params;
+mod true_peak;
 
 pub use build::{BuildError, build};
+pub use compressor::{Compressor, CompressorGain};
+pub use dynamics::{Dynamics, GainComputer};
+pub use eq::Eq;
+pub use gain::Gain;
+pub use limiter::{Limiter, LimiterGain};

@@ -160,16 +160,28 @@ fn default_slope() -> u32 {
 impl EqParams {
     fn validate(&self, ctx: &ParamContext) -> Result<(), ParamError> {
         for (i, b) in self.bands.iter().enumerate() {
-            let key = |k: &str| format!("bands[{i}].{k}");
-            check_range(&key("freq"), b.freq, 10.0, 0.49 * ctx.sample_rate, " Hz")?;
-            check_range(&key("q"), b.q, 0.1, 40.0, "")?;
-            check_range(&key("gain_db"), b.gain_db, -30.0, 30.0, " dB")?;
-            if b.slope != 12 && b.slope != 24 {
-                return Err(ParamError {
-                    key: key("slope"),
-                    message: format!("{} dB/oct is not 12 or 24", b.slope),
-                });
-            }
+            b.validate(i, ctx.sample_rate)?;
+        }
+        Ok(())
+    }
+}
+
+impl EqBand {
+    /// Checks the band as the `index`-th of its EQ at `sample_rate` (also used when a
+    /// band is changed live).
+    ///
+    /// # Errors
+    /// The first key out of range, as `bands[index].key`.
+    pub fn validate(&self, index: usize, sample_rate: f64) -> Result<(), ParamError> {
+        let key = |k: &str| format!("bands[{index}].{k}");
+        check_range(&key("freq"), self.freq, 10.0, 0.49 * sample_rate, " Hz")?;
+        check_range(&key("q"), self.q, 0.1, 40.0, "")?;
+        check_range(&key("gain_db"), self.gain_db, -30.0, 30.0, " dB")?;
+        if self.slope != 12 && self.slope != 24 {
+            return Err(ParamError {
+                key: key("slope"),
+                message: format!("{} dB/oct is not 12 or 24", self.slope),
+            });
         }
         Ok(())
     }

@@ -1,0 +1,160 @@
+//! `limiter`: a true-peak lookahead limiter for the master (DESIGN §4).
+//!
+//! Parameters (see [`LimiterParams`]): `ceiling_dbtp` (−24 ..= 0 dBTP, default −1),
+//! `release_ms` (1 ..= 2000 ms, default 100: time constant of the gain's return towards
+//! unity, linear gain), `lookahead_ms` (0.1 ..= 20 ms, default 1.5: the length of the
+//! gain's fall before a peak).
+//!
+//! The detector estimates the true peak of each sample interval with a 4× interpolator
+//! (channels linked), so inter-sample overs count. The gain needed for each interval is
+//! held over a window, released with a one-pole, then averaged over the lookahead with a
+//! moving average: the average of values that are all at or below the needed gain is at
+//! or below it too, so the gain has fully arrived when the peak does, with a linear-phase
+//! ramp instead of a click. The hold extends `HOLD_MARGIN` samples to both sides of each
+//! interval, so the interpolation neighbourhood of a peak sees a constant gain.
+//!
+//! Latency (exact, reported to the engine's delay compensation):
+//! `interpolator delay (7) + lookahead samples + HOLD_MARGIN`. The tail is 0 beyond it.
+
+use std::collections::VecDeque;
+
+use stemkit_core::units::db_to_gain;
+use stemkit_core::{AudioBuffer, ProcessSpec};
+
+use crate::dynamics::{Dynamics, GainComputer};
+use crate::params::LimiterParams;
+use crate::true_peak::{self, TruePeak};
+
+/// A limiter: [`LimiterGain`] plus the (delaying) applier.
+pub type Limiter = Dynamics<LimiterGain>;
+
+/// Samples on each side of a detected interval that get its full gain reduction.
+const HOLD_MARGIN: usize = 3;
+const DEFAULT_RATE: f64 = 48_000.0;
+
+/// The limiter's gain computer: true-peak detector → needed gain → hold → release →
+/// moving average.
+pub struct LimiterGain {
+    params: LimiterParams,
+    ceiling: f32,
+    release: f64,
+    /// Moving-average length (the lookahead in samples).
+    ramp: usize,
+    /// Sliding-minimum window.
+    hold: usize,
+    detectors: Vec<TruePeak>,
+    peaks: Vec<f32>,
+    /// Sliding minimum: (arrival index, needed gain), gains increasing front to back.
+    minima: VecDeque<(u64, f32)>,
+    arrivals: u64,
+    envelope: f64,
+    average: Vec<f64>,
+    average_pos: usize,
+    gain: f32,
+}
+
+impl LimiterGain {
+    fn new(params: &LimiterParams) -> Self {
+        let mut computer = Self {
+            params: params.clone(),
+            ceiling: db_to_gain(params.ceiling_dbtp) as f32,
+            release: 0.0,
+            ramp: 1,
+            hold: 1,
+            detectors: Vec::new(),
+            peaks: Vec::new(),
+            minima: VecDeque::new(),
+            arrivals: 0,
+            envelope: 1.0,
+            average: Vec::new(),
+            average_pos: 0,
+            gain: 1.0,
+        };
+        computer.set_rate(DEFAULT_RATE);
+        computer
+    }
+
+    fn set_rate(&mut self, sample_rate: f64) {
+        self.release = (-1.0 / (self.params.release_ms * 1e-3 * sample_rate)).exp();
+        self.ramp = ((self.params.lookahead_ms * 1e-3 * sample_rate).round() as usize).max(1);
+        self.hold = self.ramp + 2 * HOLD_MARGIN + 1;
+    }
+
+    /// Pushes the needed gain `needed` and returns the minimum over the hold window.
+    #[inline]
+    fn hold_min(&mut self, needed: f32) -> f32 {
+        while self.minima.back().is_some_and(|&(_, g)| g >= needed) {
+            self.minima.pop_back();
+        }
+        self.minima.push_back((self.arrivals, needed));
+        while self.minima.front().is_some_and(|&(i, _)| i + self.hold as u64 <= self.arrivals) {
+            self.minima.pop_front();
+        }
+        self.arrivals += 1;
+        self.minima.front().map_or(needed, |&(_, g)| g)
+    }
+}
+
+impl GainComputer for LimiterGain {
+    fn prepare(&mut self, spec: ProcessSpec) {
+        self.set_rate(spec.sample_rate);
+        self.detectors = vec![TruePeak::new(); spec.channels];
+        self.peaks = vec![0.0; spec.max_block];
+        self.minima = VecDeque::with_capacity(self.hold + 1);
+        self.average = vec![1.0; self.ramp];
+        self.reset();
+    }
+
+    fn reset(&mut self) {
+        self.detectors.iter_mut().for_each(TruePeak::reset);
+        self.minima.clear();
+        self.arrivals = 0;
+        self.envelope = 1.0;
+        self.average.fill(1.0);
+        self.average_pos = 0;
+        self.gain = 1.0;
+    }
+
+    fn compute(&mut self, key: &AudioBuffer, gains: &mut [f32]) {
+        let frames = key.frames();
+        assert_eq!(gains.len(), frames, "one gain per key frame");
+        let peaks = &mut self.peaks[..frames];
+        peaks.fill(0.0);
+        for (ch, detector) in key.iter_channels().zip(&mut self.detectors) {
+            // `max` skips NaN estimates (see `TruePeak::push`).
+            peaks.iter_mut().zip(ch).for_each(|(p, &x)| *p = p.max(detector.push(x)));
+        }
+        // Re-summed once per block so rounding cannot accumulate.
+        let mut sum: f64 = self.average.iter().sum();
+        let ramp = self.ramp as f64;
+        for n in 0..frames {
+            let needed = self.ceiling / self.peaks[n].max(self.ceiling);
+            let held = f64::from(self.hold_min(needed));
+            self.envelope = if held < self.envelope { held } else { held + self.release * (self.envelope - held) };
+            sum += self.envelope - self.average[self.average_pos];
+            self.average[self.average_pos] = self.envelope;
+            self.average_pos = if self.average_pos + 1 == self.ramp { 0 } else { self.average_pos + 1 };
+            gains[n] = (sum / ramp) as f32;
+        }
+        if let Some(&last) = gains.last() {
+            self.gain = last;
+        }
+    }
+
+    fn latency(&self) -> usize {
+        true_peak::DELAY + self.ramp + HOLD_MARGIN
+    }
+
+    fn gain_reduction_db(&self) -> f32 {
+        20.0 * self.gain.log10()
+    }
+}
+
+impl Limiter {
+    /// A limiter with `params`, timed for 48 kHz until
+    /// [`stemkit_core::Processor::prepare`].
+    #[must_use]
+    pub fn new(params: &LimiterParams) -> Self {
+        Self::with_computer(LimiterGain::new(params))
+    }
+}
