@@ -4,6 +4,12 @@
 //! callback: these calls open files, allocate and block on the disk.
 #![forbid(unsafe_code)]
 
+mod decode;
 mod error;
+mod resample;
+mod source;
 
+pub use decode::{SourceInfo, probe};
 pub use error::IoError;
+pub use resample::{ResampleSetupError, Resampler};
+pub use source::SourceReader;
