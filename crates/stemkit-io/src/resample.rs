@@ -14,7 +14,18 @@
 //! # Block size and quality
 //! The FFT block (= the filter length) is about 2048 frames at the lower of the two rates,
 //! rounded to a multiple of the rates' smallest common block (147 input frames for
-//! 44.1 → 48 kHz).
+//! 44.1 → 48 kHz). Measured by `tests/resample.rs` (f32 processing; `Nyq` is the lower
+//! of the two Nyquist frequencies):
+//!
+//! | figure | 44.1 → 48 kHz | 96 → 48 kHz | 48 → 44.1 kHz |
+//! | --- | --- | --- | --- |
+//! | passband ripple, 20 Hz – 20 kHz | ±0.00003 dB | ±0.00002 dB | ±0.00002 dB |
+//! | -0.1 dB / -3 dB (0.990 / 0.9925 Nyq) | 21.83 / 21.885 kHz | 23.76 / 23.82 kHz | 21.83 / 21.885 kHz |
+//! | 0.9975 Nyq | -54.6 dB | -54.8 dB | -54.6 dB |
+//! | stopband, Nyq and above | nothing above Nyq exists | ≤ -140 dB | ≤ -138 dB |
+//! | images, aliases, noise of in-band tones | ≤ -133 dB | ≤ -135 dB | ≤ -133 dB |
+//! | null against the analytic signal at 48 kHz | -112.8 dBFS | -118.3 dBFS | |
+//! | band-limited click timing error | < 0.00001 frame | < 0.00001 frame | |
 //!
 //! Rate pairs with a large smallest common block (44100 → 48001: 88200 frames) still work,
 //! with a long filter and a delay of that many frames; nothing in stemkit's rates needs it.
