@@ -285,3 +285,52 @@ impl Processor for Eq {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn low_bell() -> Eq {
+        let band = EqBand { shape: BandShape::Bell, freq: 40.0, q: 4.0, gain_db: 12.0, slope: 12 };
+        let mut eq = Eq::new(&EqParams { bands: vec![band] });
+        eq.prepare(ProcessSpec { sample_rate: 96_000.0, max_block: 256, channels: 1 });
+        eq
+    }
+
+    fn state_is_zero(eq: &Eq) -> bool {
+        eq.slots.iter().flat_map(|s| &s.states).all(|s| *s == BiquadState::default())
+    }
+
+    /// A slow, resonant section fed an impulse and then silence ends with its state
+    /// exactly zero rather than lingering in subnormals.
+    #[test]
+    fn silence_flushes_the_state_to_zero() {
+        let mut eq = low_bell();
+        let mut block = AudioBuffer::new(1, 256);
+        block.channel_mut(0)[0] = 1.0;
+        eq.process(&mut block, None);
+        assert!(!state_is_zero(&eq));
+        let mut blocks = 0;
+        while !state_is_zero(&eq) {
+            block.clear();
+            eq.process(&mut block, None);
+            assert!(block.channel(0).iter().all(|x| *x == 0.0 || x.is_normal()), "subnormal output");
+            blocks += 1;
+            assert!(blocks < 20_000, "state never flushed");
+        }
+    }
+
+    /// A NaN poisons only the block it arrives in.
+    #[test]
+    fn nan_input_does_not_stick() {
+        let mut eq = low_bell();
+        let mut block = AudioBuffer::new(1, 256);
+        block.channel_mut(0)[10] = f32::NAN;
+        eq.process(&mut block, None);
+        assert!(state_is_zero(&eq));
+        block.clear();
+        block.channel_mut(0)[0] = 0.5;
+        eq.process(&mut block, None);
+        assert!(block.channel(0).iter().all(|x| x.is_finite()));
+    }
+}

@@ -1,0 +1,83 @@
+//! Signals and drivers shared by the processor tests.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use stemkit_core::{AudioBuffer, ProcessSpec, Processor};
+use stemkit_dsp::build;
+use stemkit_dsp::params::{InsertSpec, ParamContext};
+
+/// Largest block the tests prepare for.
+pub const MAX_BLOCK: usize = 512;
+
+/// An insert as the session file spells it, e.g. `type = "eq"\nbands = [...]`.
+pub fn insert(text: &str) -> InsertSpec {
+    toml::from_str(text).unwrap_or_else(|e| panic!("test insert does not parse: {e}\n{text}"))
+}
+
+/// A processor built from `text` and prepared for `channels` at `rate`.
+pub fn prepared(text: &str, rate: f64, channels: usize) -> Box<dyn Processor> {
+    let ctx = ParamContext { sample_rate: rate, bpm: Some(120.0) };
+    let mut p = build(&insert(text), &ctx).unwrap_or_else(|e| panic!("{e}: {text}"));
+    p.prepare(spec(rate, channels));
+    p
+}
+
+pub fn spec(rate: f64, channels: usize) -> ProcessSpec {
+    ProcessSpec { sample_rate: rate, max_block: MAX_BLOCK, channels }
+}
+
+/// Runs `input` (one `Vec` per channel) through `p` in blocks of `block` frames, with
+/// `key` as the sidechain when given; returns the output.
+pub fn run(p: &mut dyn Processor, input: &[Vec<f32>], key: Option<&[Vec<f32>]>, block: usize) -> Vec<Vec<f32>> {
+    let frames = input[0].len();
+    let mut out = vec![Vec::with_capacity(frames); input.len()];
+    let mut buf = AudioBuffer::new(input.len(), block);
+    let mut kbuf = key.map(|k| AudioBuffer::new(k.len(), block));
+    let mut pos = 0;
+    while pos < frames {
+        let n = block.min(frames - pos);
+        buf.set_frames(n);
+        for (c, ch) in input.iter().enumerate() {
+            buf.channel_mut(c).copy_from_slice(&ch[pos..pos + n]);
+        }
+        if let (Some(kb), Some(k)) = (kbuf.as_mut(), key) {
+            kb.set_frames(n);
+            for (c, ch) in k.iter().enumerate() {
+                kb.channel_mut(c).copy_from_slice(&ch[pos..pos + n]);
+            }
+        }
+        p.process(&mut buf, kbuf.as_ref());
+        for (c, o) in out.iter_mut().enumerate() {
+            o.extend_from_slice(buf.channel(c));
+        }
+        pos += n;
+    }
+    out
+}
+
+/// `amp · sin(2π f t + phase)` for `frames` samples at `rate`.
+pub fn sine(freq: f64, amp: f64, phase: f64, rate: f64, frames: usize) -> Vec<f32> {
+    (0..frames)
+        .map(|n| (amp * (2.0 * std::f64::consts::PI * freq * n as f64 / rate + phase).sin()) as f32)
+        .collect()
+}
+
+/// A deterministic uniform noise in −1 ..= 1 (xorshift), for test material.
+pub fn noise(frames: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..frames)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32
+        })
+        .collect()
+}
+
+pub fn db(x: f64) -> f64 {
+    20.0 * x.abs().log10()
+}
+
+pub fn peak(x: &[f32]) -> f64 {
+    x.iter().fold(0.0_f64, |m, &s| m.max(f64::from(s).abs()))
+}
