@@ -19,8 +19,8 @@
 //! `e = 0` for `d ≤ −W/2`, `(d + W/2)² / (2W)` inside the knee, `d` above it, and the
 //! gain reduction is `GR = e − e/ratio` (bus, clean: the usual curve of Giannoulis,
 //! Massberg & Reiss, "Digital Dynamic Range Compressor Design", JAES 2012) or
-//! `GR = e − (10/ratio)·ln(1 + e/10)` (varimu: the slope of the curve falls as
-//! `1 / (ratio · (1 + e/10))`, so the effective ratio `e / (e − GR)` starts at `ratio` and
+//! `GR = e − (20/ratio)·ln(1 + e/20)` (varimu: the slope of the curve falls as
+//! `1 / (ratio · (1 + e/20))`, so the effective ratio `e / (e − GR)` starts at `ratio` and
 //! rises with gain reduction, as a remote-cutoff tube's does).
 //!
 //! **Timing**, measured in the dB domain on a step of the key level: `attack_ms` is the
@@ -45,8 +45,8 @@ use crate::params::{CompressorParams, CompressorStyle, Release};
 /// A compressor: [`CompressorGain`] plus the applier.
 pub type Compressor = Dynamics<CompressorGain>;
 
-/// Overshoot (dB) over which the varimu slope halves.
-const VARIMU_SPREAD_DB: f32 = 10.0;
+/// Overshoot (dB) at which the varimu curve's local ratio has doubled.
+const VARIMU_SPREAD_DB: f32 = 20.0;
 /// Key levels are clamped to −200 ..= +60 dBFS: silence and NaN read as −200, an
 /// infinity as +60, so one bad sample cannot drive the envelopes beyond recovery.
 const LEVEL_MIN: f32 = 1e-10;
@@ -65,7 +65,11 @@ enum Curve {
 enum ReleaseMode {
     Fixed(f64),
     /// Fast release, slow release and the slow branch's charge time, ms.
-    Auto { fast: f64, slow: f64, charge: f64 },
+    Auto {
+        fast: f64,
+        slow: f64,
+        charge: f64,
+    },
 }
 
 /// The parameters with the style defaults filled in.
@@ -91,9 +95,17 @@ impl Settings {
         };
         let release = match p.release {
             Some(Release::Ms(ms)) => ReleaseMode::Fixed(ms),
-            Some(Release::Auto(_)) => ReleaseMode::Auto { fast: auto.0, slow: auto.1, charge: auto.2 },
+            Some(Release::Auto(_)) => ReleaseMode::Auto {
+                fast: auto.0,
+                slow: auto.1,
+                charge: auto.2,
+            },
             None if p.style == CompressorStyle::Clean => ReleaseMode::Fixed(100.0),
-            None => ReleaseMode::Auto { fast: auto.0, slow: auto.1, charge: auto.2 },
+            None => ReleaseMode::Auto {
+                fast: auto.0,
+                slow: auto.1,
+                charge: auto.2,
+            },
         };
         Self {
             curve,
@@ -206,7 +218,9 @@ impl CompressorGain {
         let levels = &mut self.level[..frames];
         let slope = 1.0 / s.ratio as f32;
         match s.curve {
-            Curve::Linear => levels.iter_mut().for_each(|l| *l = overshoot(*l) * (1.0 - slope)),
+            Curve::Linear => levels
+                .iter_mut()
+                .for_each(|l| *l = overshoot(*l) * (1.0 - slope)),
             Curve::Varimu => {
                 let spread = VARIMU_SPREAD_DB * slope;
                 levels.iter_mut().for_each(|l| {
@@ -222,7 +236,8 @@ impl CompressorGain {
         let s = &self.settings;
         let wet = s.mix * 10f64.powf(s.makeup_db / 20.0);
         let dry = 1.0 - s.mix;
-        let (attack, release, charge, slow_release) = (self.attack, self.release, self.charge, self.slow_release);
+        let (attack, release, charge, slow_release) =
+            (self.attack, self.release, self.charge, self.slow_release);
         let (mut fast, mut slow, mut smooth) = (self.fast, self.slow, self.smooth);
         let db_to_exp = -std::f64::consts::LN_10 / 20.0;
         for (g, &target) in gains.iter_mut().zip(&self.level) {
@@ -261,7 +276,10 @@ impl GainComputer for CompressorGain {
         levels.fill(0.0);
         for ch in key.iter_channels() {
             // `max` ignores NaN: a NaN sample reads as silence.
-            levels.iter_mut().zip(ch).for_each(|(l, &x)| *l = l.max(x.abs()));
+            levels
+                .iter_mut()
+                .zip(ch)
+                .for_each(|(l, &x)| *l = l.max(x.abs()));
         }
         self.static_curve(frames);
         match self.settings.release {
@@ -290,7 +308,7 @@ impl Compressor {
 
 #[cfg(test)]
 mod tests {
-    use super::release_stage_ms;
+    use super::*;
 
     /// The solved stage, cascaded with the attack smoother and simulated sample by
     /// sample, falls to 1/e at the requested time.
@@ -308,7 +326,34 @@ mod tests {
                 n += 1;
             }
             let measured = f64::from(n) / fs * 1e3;
-            assert!((measured / release - 1.0).abs() < 0.01, "{release}/{attack}: {measured} ms");
+            assert!(
+                (measured / release - 1.0).abs() < 0.01,
+                "{release}/{attack}: {measured} ms"
+            );
         }
+    }
+
+    /// Loud key, then silence: every envelope ends exactly at 0 (no subnormals), and an
+    /// infinity in the key is survived.
+    #[test]
+    fn envelopes_flush_to_zero_after_silence_and_survive_infinity() {
+        let params = CompressorParams { style: CompressorStyle::Varimu, threshold_db: -30.0, ..Default::default() };
+        let mut c = CompressorGain::new(&params);
+        c.prepare(ProcessSpec { sample_rate: 48_000.0, max_block: 512, channels: 1 });
+        let mut key = AudioBuffer::new(1, 512);
+        key.channel_mut(0).fill(1.0);
+        key.channel_mut(0)[3] = f32::INFINITY;
+        key.channel_mut(0)[4] = f32::NAN;
+        let mut gains = vec![0.0; 512];
+        c.compute(&key, &mut gains);
+        assert!(gains.iter().all(|g| g.is_finite()) && c.smooth > 1.0);
+        key.clear();
+        let mut blocks = 0;
+        while (c.fast, c.slow, c.smooth) != (0.0, 0.0, 0.0) {
+            c.compute(&key, &mut gains);
+            blocks += 1;
+            assert!(blocks < 10_000, "envelopes never reached 0: {} {} {}", c.fast, c.slow, c.smooth);
+        }
+        assert!(gains.iter().all(|&g| g == 1.0));
     }
 }
