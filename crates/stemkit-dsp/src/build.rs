@@ -3,13 +3,10 @@
 use stemkit_core::Processor;
 
 use crate::params::{InsertSpec, ParamContext};
-use crate::{Compressor, Eq, Gain, Limiter};
+use crate::{Compressor, Delay, Eq, Gain, Limiter, Reverb, Saturation};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
-    /// The processor type is part of the session format but not built yet.
-    #[error("processor type \"{0}\" is not supported yet")]
-    NotSupported(&'static str),
     /// A parameter the validator should have caught.
     #[error(transparent)]
     Param(#[from] crate::params::ParamError),
@@ -19,8 +16,7 @@ pub enum BuildError {
 /// [`Processor::prepare`] on it before use.
 ///
 /// # Errors
-/// [`BuildError::NotSupported`] for a type without a processor yet, or a parameter out of
-/// range.
+/// A parameter out of range, or a tempo-synced delay time without a session tempo.
 pub fn build(spec: &InsertSpec, ctx: &ParamContext) -> Result<Box<dyn Processor>, BuildError> {
     spec.validate(ctx)?;
     Ok(match spec {
@@ -28,6 +24,8 @@ pub fn build(spec: &InsertSpec, ctx: &ParamContext) -> Result<Box<dyn Processor>
         InsertSpec::Compressor(p) => Box::new(Compressor::new(p)),
         InsertSpec::Gain(p) => Box::new(Gain::new(p)),
         InsertSpec::Limiter(p) => Box::new(Limiter::new(p)),
-        other => return Err(BuildError::NotSupported(other.type_name())),
+        InsertSpec::Saturation(p) => Box::new(Saturation::new(p)),
+        InsertSpec::Reverb(p) => Box::new(Reverb::new(p)),
+        InsertSpec::Delay(p) => Box::new(Delay::new(p, ctx)?),
     })
 }

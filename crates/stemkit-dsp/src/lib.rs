@@ -6,18 +6,26 @@
 pub mod biquad;
 mod build;
 pub mod compressor;
+pub mod delay;
+mod delay_line;
 mod denormal;
 pub mod dither;
 pub mod dynamics;
 pub mod eq;
 pub mod gain;
 pub mod limiter;
+pub mod oversample;
 pub mod params;
+pub mod reverb;
+pub mod saturation;
 mod true_peak;
 
 pub use build::{BuildError, build};
 pub use compressor::{Compressor, CompressorGain};
+pub use delay::Delay;
 pub use dynamics::{Dynamics, GainComputer};
 pub use eq::Eq;
 pub use gain::Gain;
 pub use limiter::{Limiter, LimiterGain};
+pub use reverb::Reverb;
+pub use saturation::Saturation;
