@@ -4,12 +4,18 @@
 //! callback: these calls open files, allocate and block on the disk.
 #![forbid(unsafe_code)]
 
+mod atomic;
+mod checksum;
 mod decode;
 mod error;
 mod resample;
 mod source;
+mod wav;
 
+pub use atomic::{AtomicFile, PendingFile};
+pub use checksum::sha256_file;
 pub use decode::{SourceInfo, probe};
 pub use error::IoError;
 pub use resample::{ResampleSetupError, Resampler};
 pub use source::SourceReader;
+pub use wav::{SampleFormat, WavSpec, WavWriter};
