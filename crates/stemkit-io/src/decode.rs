@@ -35,7 +35,8 @@ pub struct SourceInfo {
     /// 1 or 2: files with more channels are refused when probed.
     pub channels: usize,
     /// Frames at `sample_rate` after encoder delay and padding are removed, when the
-    /// header says (PCM, FLAC, Vorbis, MP3 with an info tag).
+    /// header says (PCM, FLAC, Vorbis, MP3 with a LAME/Lavc info tag; an untagged MP3's
+    /// length is only a guess from its size, so it is `None`).
     pub frames: Option<u64>,
     /// Bits per stored sample for PCM and FLAC (32 for float WAV); `None` for lossy codecs.
     pub bits_per_sample: Option<u32>,
@@ -174,12 +175,20 @@ fn describe(path: &Path, format: &dyn FormatReader) -> Result<(SourceInfo, u32),
         Some("pcm_f64") => Some(64),
         _ => None,
     };
-    let lossy = matches!(codec.as_str(), "mp1" | "mp2" | "mp3" | "vorbis");
+    let mpeg = matches!(codec.as_str(), "mp1" | "mp2" | "mp3");
+    let lossy = mpeg || codec == "vorbis";
+    // An MPEG stream without an info tag has its length guessed from the file size; only
+    // a tag (which also carries the encoder delay) gives a count that can be promised.
+    let frames = if mpeg && track.delay.is_none() {
+        None
+    } else {
+        track.num_frames
+    };
     let info = SourceInfo {
         path: path.into(),
         sample_rate,
         channels,
-        frames: track.num_frames,
+        frames,
         bits_per_sample: if lossy {
             None
         } else {
