@@ -1,6 +1,7 @@
 //! The `stemkit` command line (DESIGN §5).
 
 mod cmd;
+mod report;
 
 use std::process::ExitCode;
 

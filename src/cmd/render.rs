@@ -1,10 +1,163 @@
-//! `stemkit render`.
+//! `stemkit render SESSION`: print every stem, return and the mix in one pass.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use stemkit_session::{BitDepth, FileFormat, MasterMode, Session, Variant};
 
 use super::CmdResult;
+use crate::report::Report;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The session file (TOML).
+    pub session: PathBuf,
+    /// Output folder [default: `stems/` beside the session file].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// File format, overriding `[output] format`.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Bits per sample (32 = float), overriding `[output] bit_depth`.
+    #[arg(long, value_parser = ["16", "24", "32"])]
+    pub bits: Option<String>,
+    /// Variants to print (repeatable), overriding `[output] variants`.
+    #[arg(long = "variant", value_enum)]
+    pub variants: Vec<VariantArg>,
+    /// How the master chain relates to the stems, overriding `[output] master`.
+    #[arg(long, value_enum)]
+    pub master: Option<MasterArg>,
+    /// Print the report as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no summary.
+    #[arg(long)]
+    pub quiet: bool,
+}
 
-pub fn run(_args: &Args) -> CmdResult {
-    Err("`render` is not built yet".into())
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FormatArg {
+    Wav,
+    Flac,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum VariantArg {
+    Dry,
+    Wet,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum MasterArg {
+    Bypass,
+    Consistent,
+}
+
+pub fn run(args: &Args) -> CmdResult {
+    let mut session = stemkit_session::load(&args.session)?;
+    apply_overrides(&mut session, args)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| session.dir().join("stems"));
+    render_session(&session, &out, args.json, args.quiet)
+}
+
+fn apply_overrides(session: &mut Session, args: &Args) -> Result<(), String> {
+    let o = &mut session.output;
+    if let Some(f) = args.format {
+        o.format = match f {
+            FormatArg::Wav => FileFormat::Wav,
+            FormatArg::Flac => FileFormat::Flac,
+        };
+    }
+    if let Some(bits) = &args.bits {
+        o.bit_depth = BitDepth::try_from(bits.parse::<u32>().map_err(|e| e.to_string())?)?;
+    }
+    if !args.variants.is_empty() {
+        o.variants.clear();
+        for v in &args.variants {
+            let v = match v {
+                VariantArg::Dry => Variant::Dry,
+                VariantArg::Wet => Variant::Wet,
+            };
+            if !o.variants.contains(&v) {
+                o.variants.push(v);
+            }
+        }
+    }
+    if let Some(m) = args.master {
+        o.master = match m {
+            MasterArg::Bypass => MasterMode::Bypass,
+            MasterArg::Consistent => MasterMode::Consistent,
+        };
+    }
+    if o.format == FileFormat::Flac && !o.bit_depth.is_integer() {
+        return Err("FLAC output is 16 or 24-bit; use --bits 24 or --format wav".into());
+    }
+    Ok(())
+}
+
+/// Renders `session` into `out`, verifies, commits the files and writes `report.json`;
+/// on failure nothing is left under a final name (and a folder this call created is
+/// removed again).
+pub fn render_session(session: &Session, out: &Path, json: bool, quiet: bool) -> CmdResult {
+    if session.output.format == FileFormat::Flac {
+        return Err("FLAC output is not supported yet; use format = \"wav\"".into());
+    }
+    if session.output.master == MasterMode::Consistent {
+        return Err("master = \"consistent\" is not supported yet; use \"bypass\"".into());
+    }
+    let created = !out.exists();
+    let result = render_and_commit(session, out, json, quiet);
+    if result.is_err() && created {
+        // Only removes the folder if the failed render left it empty.
+        let _ = std::fs::remove_dir(out);
+    }
+    result
+}
+
+fn render_and_commit(session: &Session, out: &Path, json: bool, quiet: bool) -> CmdResult {
+    let started = std::time::Instant::now();
+    let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} rendering [{bar:40}] {percent:>3}% {elapsed} ",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let opts = stemkit_engine::RenderOptions::new(out);
+    let render = stemkit_engine::render(session, &opts, &mut |done, total| {
+        if let Some(b) = &bar {
+            b.set_length(total.max(1));
+            b.set_position(done);
+        }
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = Report::build(session, &render, started.elapsed())?;
+    // Every file verified: only now do they take their final names.
+    let mut committed = Vec::with_capacity(render.files.len());
+    for f in render.files {
+        committed.push(f.pending.commit()?);
+    }
+    let report_path = out.join("report.json");
+    stemkit_io::AtomicFile::write(&report_path, report.to_json().as_bytes())?;
+    if json {
+        println!("{}", report.to_json());
+    } else if !quiet {
+        eprint!("{}", report.summary(&report_path));
+    }
+    if !quiet {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -152,7 +152,7 @@ pub enum Dither {
 }
 
 /// What a printed stem contains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Variant {
     /// The stem alone; returns are printed as their own files.

@@ -1,0 +1,714 @@
+//! The processing graph of a session: tracks feeding stems, sends feeding returns, each
+//! path delay-compensated so every bus output has a known latency.
+
+use stemkit_core::units::db_to_gain;
+use stemkit_core::{AudioBuffer, ProcessSpec};
+use stemkit_dsp::params::ParamContext;
+use stemkit_session::{Session, Track};
+
+use crate::EngineError;
+use crate::chain::Chain;
+use crate::delay::DelayLine;
+use crate::pan::{balance_gains, pan_gains};
+use crate::source::TrackSource;
+
+/// A send from a stem or track into a return, delayed to the return's input latency.
+struct SendTap {
+    ret: usize,
+    gain: f32,
+    pre_fader: bool,
+    align: DelayLine,
+}
+
+struct TrackNode {
+    name: String,
+    source: TrackSource,
+    stem: usize,
+    /// Polarity × gain, applied before the inserts.
+    pre_gain: f32,
+    chain: Chain,
+    /// Per output channel gain (pan law, balance), or the fold factor into a mono stem.
+    pan: [f32; 2],
+    buf: AudioBuffer,
+    out: AudioBuffer,
+    align: DelayLine,
+    sends: Vec<SendTap>,
+    key_slot: Option<usize>,
+    /// Frames after the source ends that the chain and delays may still sound.
+    flush: u64,
+}
+
+struct StemNode {
+    bus: AudioBuffer,
+    chain: Chain,
+    fader: f32,
+    sends: Vec<SendTap>,
+    key_slot: Option<usize>,
+    /// Latency of the stem's output relative to the timeline.
+    latency: usize,
+}
+
+/// A return's chain fed by the sum of its sends; one global instance, and in the wet
+/// variant one instance per stem that sends to it.
+pub(crate) struct ReturnInstance {
+    pub(crate) input: AudioBuffer,
+    chain: Chain,
+}
+
+pub(crate) struct ReturnNode {
+    fader: f32,
+    pub(crate) global: Option<ReturnInstance>,
+    /// `(stem index, instance)` of the wet shares.
+    pub(crate) shares: Vec<(usize, ReturnInstance)>,
+    pub(crate) latency: usize,
+}
+
+impl ReturnNode {
+    pub(crate) fn channels(&self) -> usize {
+        self.global
+            .as_ref()
+            .map_or_else(|| self.shares[0].1.input.channels(), |g| g.input.channels())
+    }
+}
+
+pub(crate) struct Graph {
+    tracks: Vec<TrackNode>,
+    stems: Vec<StemNode>,
+    pub(crate) returns: Vec<ReturnNode>,
+    /// Nodes in processing order: `Ok(track)` or `Err(stem)`, so every sidechain key is
+    /// computed before the processor that listens to it.
+    order: Vec<Result<usize, usize>>,
+    keys: Vec<AudioBuffer>,
+    scratch: [AudioBuffer; 2],
+    /// Timeline frame after which no source plays.
+    pub(crate) content_end: u64,
+    /// Longest ring-out of any path after its input stops, frames.
+    pub(crate) max_tail: u64,
+}
+
+/// Which buses exist in the render: stems and returns left out (muted) are `None`.
+pub(crate) struct Layout {
+    pub(crate) stem_index: Vec<Option<usize>>,
+    pub(crate) return_index: Vec<Option<usize>>,
+}
+
+fn channel_pan(track_channels: usize, bus_channels: usize, pan: f64, law: f64) -> [f32; 2] {
+    let (l, r) = match (track_channels, bus_channels) {
+        (1, 2) => pan_gains(pan, law),
+        (2, 2) => balance_gains(pan),
+        // Into a mono bus: a mono source passes at unity; a stereo source keeps its
+        // balance and is folded as (L + R) / 2 by the buffer's mix rule.
+        (2, 1) => balance_gains(pan),
+        _ => (1.0, 1.0),
+    };
+    [l as f32, r as f32]
+}
+
+impl Graph {
+    /// Builds every node of `session` that plays. `wet` adds a return instance per
+    /// sending stem.
+    pub(crate) fn build(
+        session: &Session,
+        max_block: usize,
+        wet: bool,
+    ) -> Result<(Self, Layout, Vec<String>), EngineError> {
+        let sr = f64::from(session.settings.sample_rate);
+        let ctx = ParamContext {
+            sample_rate: sr,
+            bpm: session.settings.bpm,
+        };
+        let mut warnings = Vec::new();
+        let spec = |channels| ProcessSpec {
+            sample_rate: sr,
+            max_block,
+            channels,
+        };
+
+        let stem_index: Vec<Option<usize>> = {
+            let mut next = 0;
+            session
+                .stems
+                .iter()
+                .map(|s| {
+                    (!s.mute).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        let return_index: Vec<Option<usize>> = {
+            let mut next = 0;
+            session
+                .returns
+                .iter()
+                .map(|r| {
+                    (!r.mute).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        for (s, i) in session.stems.iter().zip(&stem_index) {
+            if i.is_none() {
+                warnings.push(format!(
+                    "stem \"{}\" is muted: left out of the mix and not printed",
+                    s.name
+                ));
+            }
+        }
+        for (r, i) in session.returns.iter().zip(&return_index) {
+            if i.is_none() {
+                warnings.push(format!(
+                    "return \"{}\" is muted: left out of the mix and not printed",
+                    r.name
+                ));
+            }
+        }
+
+        // Sidechain keys: every track or stem some compressor listens to gets a tap.
+        let key_names: Vec<String> = session
+            .tracks
+            .iter()
+            .flat_map(|t| &t.inserts)
+            .chain(session.stems.iter().flat_map(|s| &s.inserts))
+            .chain(session.returns.iter().flat_map(|r| &r.inserts))
+            .chain(&session.master.inserts)
+            .filter_map(|i| match i {
+                stemkit_dsp::params::InsertSpec::Compressor(c) => c.key.clone(),
+                _ => None,
+            })
+            .fold(Vec::new(), |mut v, k| {
+                if !v.contains(&k) {
+                    v.push(k);
+                }
+                v
+            });
+        let key_slot = |name: &str| key_names.iter().position(|k| k == name);
+
+        // Tracks.
+        let mut tracks = Vec::new();
+        for t in &session.tracks {
+            let Some(stem) = session.stems.iter().position(|s| s.name == t.stem) else {
+                return Err(EngineError::Session(format!(
+                    "track \"{}\" names no stem \"{}\"",
+                    t.name, t.stem
+                )));
+            };
+            let Some(stem) = stem_index[stem] else {
+                continue;
+            };
+            if !session.track_plays(t) {
+                continue;
+            }
+            let Some(source) = TrackSource::open(session, t, max_block)? else {
+                warnings.push(format!(
+                    "track \"{}\" has no audio after the session start: skipped",
+                    t.name
+                ));
+                continue;
+            };
+            tracks.push(Self::track_node(
+                session, t, source, stem, &ctx, &spec, &key_slot,
+            )?);
+        }
+
+        // Stems: input latency is the slowest of their tracks; faster tracks wait.
+        let mut stems: Vec<StemNode> = Vec::new();
+        for (s, idx) in session.stems.iter().zip(&stem_index) {
+            if idx.is_none() {
+                continue;
+            }
+            let me = stems.len();
+            let in_lat = tracks
+                .iter()
+                .filter(|t| t.stem == me)
+                .map(|t| t.chain.latency())
+                .max()
+                .unwrap_or(0);
+            for t in tracks.iter_mut().filter(|t| t.stem == me) {
+                let extra = in_lat - t.chain.latency();
+                t.align = DelayLine::new(s.channels, extra);
+                t.flush += extra as u64;
+            }
+            let chain = Chain::build(
+                &s.inserts,
+                &format!("stem \"{}\"", s.name),
+                &ctx,
+                spec(s.channels),
+                &key_slot,
+            )?;
+            let n_tracks = tracks.iter().filter(|t| t.stem == me).count();
+            if n_tracks == 0 {
+                warnings.push(format!(
+                    "stem \"{}\" has no playing track: its file is silent",
+                    s.name
+                ));
+            }
+            stems.push(StemNode {
+                bus: AudioBuffer::new(s.channels, max_block),
+                latency: in_lat + chain.latency(),
+                chain,
+                fader: db_to_gain(s.gain_db) as f32,
+                sends: Vec::new(),
+                key_slot: key_slot(&s.name),
+            });
+        }
+
+        // Returns: their input latency is the slowest send feeding them.
+        let live_returns: Vec<&stemkit_session::Return> = session
+            .returns
+            .iter()
+            .zip(&return_index)
+            .filter(|(_, i)| i.is_some())
+            .map(|(r, _)| r)
+            .collect();
+        let ret_of = |name: &str| {
+            session
+                .returns
+                .iter()
+                .position(|r| r.name == name)
+                .and_then(|i| return_index[i])
+        };
+        let track_stem_latency = |stem: usize| stems[stem].latency - stems[stem].chain.latency();
+        let mut ret_in_lat = vec![0_usize; live_returns.len()];
+        for t in &tracks {
+            for s in &t.sends {
+                ret_in_lat[s.ret] = ret_in_lat[s.ret].max(track_stem_latency(t.stem));
+            }
+        }
+        let mut stem_sends: Vec<Vec<SendTap>> = Vec::new();
+        for (s, idx) in session.stems.iter().zip(&stem_index) {
+            let Some(si) = *idx else { continue };
+            let mut taps = Vec::new();
+            for send in &s.sends {
+                let Some(ret) = ret_of(&send.to) else {
+                    continue;
+                };
+                ret_in_lat[ret] = ret_in_lat[ret].max(stems[si].latency);
+                taps.push(SendTap {
+                    ret,
+                    gain: db_to_gain(send.level_db) as f32,
+                    pre_fader: send.pre_fader,
+                    align: DelayLine::new(0, 0),
+                });
+            }
+            stem_sends.push(taps);
+        }
+        for (stem, taps) in stems.iter_mut().zip(stem_sends) {
+            stem.sends = taps;
+        }
+        for si in 0..stems.len() {
+            let lat = stems[si].latency;
+            let channels = stems[si].bus.channels();
+            for tap in &mut stems[si].sends {
+                tap.align = DelayLine::new(channels, ret_in_lat[tap.ret] - lat);
+            }
+        }
+        for t in &mut tracks {
+            let lat = stems[t.stem].latency - stems[t.stem].chain.latency();
+            let channels = t.out.channels();
+            for tap in &mut t.sends {
+                tap.align = DelayLine::new(channels, ret_in_lat[tap.ret] - lat);
+            }
+        }
+
+        let mut returns = Vec::new();
+        for (ri, r) in live_returns.iter().enumerate() {
+            let place = format!("return \"{}\"", r.name);
+            let instance = || -> Result<ReturnInstance, EngineError> {
+                Ok(ReturnInstance {
+                    input: AudioBuffer::new(r.channels, max_block),
+                    chain: Chain::build(&r.inserts, &place, &ctx, spec(r.channels), &key_slot)?,
+                })
+            };
+            let global = instance()?;
+            let linear = global.chain.is_linear();
+            let latency = ret_in_lat[ri] + global.chain.latency();
+            let mut shares = Vec::new();
+            if wet {
+                for (si, st) in stems.iter().enumerate() {
+                    let feeds = st.sends.iter().any(|s| s.ret == ri)
+                        || tracks
+                            .iter()
+                            .any(|t| t.stem == si && t.sends.iter().any(|s| s.ret == ri));
+                    if feeds {
+                        shares.push((si, instance()?));
+                    }
+                }
+                if !linear {
+                    warnings.push(format!(
+                        "return \"{}\" is not linear and time-invariant: wet stems computed with one instance per stem do not sum exactly to the mix (see the wet null test)",
+                        r.name
+                    ));
+                }
+            }
+            // With linear returns the wet shares add up to the return itself, so the
+            // global instance is only needed when they do not.
+            let global = (!wet || !linear || shares.is_empty()).then_some(global);
+            returns.push(ReturnNode {
+                fader: db_to_gain(r.gain_db) as f32,
+                global,
+                shares,
+                latency,
+            });
+        }
+
+        let order = Self::order(session, &tracks, &stem_index)?;
+        let keys = key_names
+            .iter()
+            .map(|k| {
+                let ch = session.tracks.iter().find(|t| &t.name == k).map_or_else(
+                    || {
+                        session
+                            .stems
+                            .iter()
+                            .find(|s| &s.name == k)
+                            .map_or(2, |s| s.channels)
+                    },
+                    |_| {
+                        tracks
+                            .iter()
+                            .find(|t| &t.name == k)
+                            .map_or(2, |t| t.buf.channels())
+                    },
+                );
+                AudioBuffer::new(ch, max_block)
+            })
+            .collect();
+
+        let content_end = tracks.iter().map(|t| t.source.end).max().unwrap_or(0);
+        let stem_tail = |s: &StemNode| s.chain.tail() as u64;
+        let max_tail = tracks
+            .iter()
+            .map(|t| t.flush + stem_tail(&stems[t.stem]))
+            .chain(returns.iter().map(|r| {
+                r.global
+                    .iter()
+                    .map(|g| g.chain.tail())
+                    .chain(r.shares.iter().map(|(_, g)| g.chain.tail()))
+                    .max()
+                    .unwrap_or(0) as u64
+                    + stems.iter().map(stem_tail).max().unwrap_or(0)
+            }))
+            .max()
+            .unwrap_or(0);
+        Ok((
+            Self {
+                tracks,
+                stems,
+                returns,
+                order,
+                keys,
+                scratch: [
+                    AudioBuffer::new(1, max_block),
+                    AudioBuffer::new(2, max_block),
+                ],
+                content_end,
+                max_tail,
+            },
+            Layout {
+                stem_index,
+                return_index,
+            },
+            warnings,
+        ))
+    }
+
+    fn track_node(
+        session: &Session,
+        t: &Track,
+        source: TrackSource,
+        stem: usize,
+        ctx: &ParamContext,
+        spec: &dyn Fn(usize) -> ProcessSpec,
+        key_slot: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<TrackNode, EngineError> {
+        let channels = source.channels();
+        let stem_def = session
+            .stems
+            .iter()
+            .find(|s| s.name == t.stem)
+            .map_or(2, |s| s.channels);
+        let chain = Chain::build(
+            &t.inserts,
+            &format!("track \"{}\"", t.name),
+            ctx,
+            spec(channels),
+            key_slot,
+        )?;
+        let sign = if t.polarity { -1.0 } else { 1.0 };
+        let ret_of = |name: &str| {
+            session
+                .returns
+                .iter()
+                .filter(|r| !r.mute)
+                .position(|r| r.name == name)
+        };
+        let sends = t
+            .sends
+            .iter()
+            .filter_map(|s| {
+                Some(SendTap {
+                    ret: ret_of(&s.to)?,
+                    gain: db_to_gain(s.level_db) as f32,
+                    pre_fader: false,
+                    align: DelayLine::new(0, 0),
+                })
+            })
+            .collect();
+        let flush = (chain.tail() + chain.latency()) as u64;
+        Ok(TrackNode {
+            name: t.name.clone(),
+            pre_gain: (sign * db_to_gain(t.gain_db)) as f32,
+            pan: channel_pan(channels, stem_def, t.pan, session.settings.pan_law_db),
+            buf: AudioBuffer::new(channels, spec(channels).max_block),
+            out: AudioBuffer::new(stem_def, spec(channels).max_block),
+            align: DelayLine::new(stem_def, 0),
+            sends,
+            key_slot: key_slot(&t.name),
+            flush,
+            chain,
+            source,
+            stem,
+        })
+    }
+
+    /// A processing order where tracks come before their stem and every key before its
+    /// listener (Kahn's algorithm); a cycle of keys is an error naming the buses in it.
+    fn order(
+        session: &Session,
+        tracks: &[TrackNode],
+        stem_index: &[Option<usize>],
+    ) -> Result<Vec<Result<usize, usize>>, EngineError> {
+        let live_stems: Vec<&stemkit_session::Stem> = session
+            .stems
+            .iter()
+            .zip(stem_index)
+            .filter(|(_, i)| i.is_some())
+            .map(|(s, _)| s)
+            .collect();
+        let n_t = tracks.len();
+        let n = n_t + live_stems.len();
+        let node_of = |name: &str| {
+            tracks.iter().position(|t| t.name == name).or_else(|| {
+                live_stems
+                    .iter()
+                    .position(|s| s.name == name)
+                    .map(|i| n_t + i)
+            })
+        };
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        for (i, t) in tracks.iter().enumerate() {
+            edges.push((i, n_t + t.stem));
+        }
+        let keys_of = |inserts: &[stemkit_dsp::params::InsertSpec]| -> Vec<usize> {
+            inserts
+                .iter()
+                .filter_map(|i| match i {
+                    stemkit_dsp::params::InsertSpec::Compressor(c) => {
+                        c.key.as_deref().and_then(node_of)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        for (i, t) in tracks.iter().enumerate() {
+            let def = session
+                .tracks
+                .iter()
+                .find(|d| d.name == t.name)
+                .map_or(&[][..], |d| &d.inserts[..]);
+            edges.extend(keys_of(def).into_iter().map(|k| (k, i)));
+        }
+        for (i, s) in live_stems.iter().enumerate() {
+            edges.extend(keys_of(&s.inserts).into_iter().map(|k| (k, n_t + i)));
+        }
+        let mut indegree = vec![0; n];
+        for &(_, to) in &edges {
+            indegree[to] += 1;
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = ready.pop() {
+            order.push(if i < n_t { Ok(i) } else { Err(i - n_t) });
+            for &(from, to) in &edges {
+                if from == i {
+                    indegree[to] -= 1;
+                    if indegree[to] == 0 {
+                        ready.push(to);
+                    }
+                }
+            }
+        }
+        if order.len() < n {
+            let stuck: Vec<String> = (0..n)
+                .filter(|&i| indegree[i] > 0)
+                .map(|i| {
+                    if i < n_t {
+                        format!("track \"{}\"", tracks[i].name)
+                    } else {
+                        format!("stem \"{}\"", live_stems[i - n_t].name)
+                    }
+                })
+                .collect();
+            return Err(EngineError::Session(format!(
+                "sidechain keys form a loop through {}",
+                stuck.join(", ")
+            )));
+        }
+        Ok(order)
+    }
+
+    pub(crate) fn stem_latency(&self, s: usize) -> usize {
+        self.stems[s].latency
+    }
+
+    pub(crate) fn stem_channels(&self, s: usize) -> usize {
+        self.stems[s].bus.channels()
+    }
+
+    pub(crate) fn stem_output(&self, s: usize) -> &AudioBuffer {
+        &self.stems[s].bus
+    }
+
+    /// Runs tracks, stems and returns for the block of `n` frames at timeline frame `t0`.
+    pub(crate) fn process(&mut self, t0: u64, n: usize) -> Result<(), EngineError> {
+        for s in &mut self.stems {
+            s.bus.set_frames(n);
+            s.bus.clear();
+        }
+        for r in &mut self.returns {
+            for inst in r
+                .global
+                .iter_mut()
+                .chain(r.shares.iter_mut().map(|(_, i)| i))
+            {
+                inst.input.set_frames(n);
+                inst.input.clear();
+            }
+        }
+        for k in &mut self.keys {
+            k.set_frames(n);
+        }
+        for sc in &mut self.scratch {
+            sc.set_frames(n);
+        }
+        for step in 0..self.order.len() {
+            match self.order[step] {
+                Ok(t) => self.process_track(t, t0, n)?,
+                Err(s) => self.process_stem(s),
+            }
+        }
+        for r in &mut self.returns {
+            for inst in r
+                .global
+                .iter_mut()
+                .chain(r.shares.iter_mut().map(|(_, i)| i))
+            {
+                inst.chain.process(&mut inst.input, &self.keys);
+                if r.fader != 1.0 {
+                    for ch in inst.input.channels_mut() {
+                        ch.iter_mut().for_each(|x| *x *= r.fader);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn process_track(&mut self, ti: usize, t0: u64, n: usize) -> Result<(), EngineError> {
+        let t = &mut self.tracks[ti];
+        let active = t0 < t.source.end + t.flush && t0 + n as u64 > t.source.start;
+        if !active {
+            if let Some(k) = t.key_slot {
+                self.keys[k].clear();
+            }
+            return Ok(());
+        }
+        t.buf.set_frames(n);
+        if t.source.overlaps(t0, n) {
+            t.source.fill(t0, &mut t.buf, &t.name)?;
+        } else {
+            t.buf.clear();
+        }
+        if t.pre_gain != 1.0 {
+            for ch in t.buf.channels_mut() {
+                ch.iter_mut().for_each(|x| *x *= t.pre_gain);
+            }
+        }
+        if !t.chain.is_empty() {
+            t.chain.process(&mut t.buf, &self.keys);
+        }
+        if let Some(k) = t.key_slot {
+            self.keys[k].copy_from(&t.buf);
+        }
+        // Pan into the stem's layout.
+        t.out.set_frames(n);
+        t.out.clear();
+        match (t.buf.channels(), t.out.channels()) {
+            (2, 1) => {
+                let (l, r) = (t.buf.channel(0), t.buf.channel(1));
+                let (gl, gr) = (0.5 * t.pan[0], 0.5 * t.pan[1]);
+                for ((o, &a), &b) in t.out.channel_mut(0).iter_mut().zip(l).zip(r) {
+                    *o = gl * a + gr * b;
+                }
+            }
+            (1, 1) => t.out.channel_mut(0).copy_from_slice(t.buf.channel(0)),
+            (src, _) => {
+                for c in 0..2 {
+                    let g = t.pan[c];
+                    let input = t.buf.channel(c.min(src - 1));
+                    for (o, &x) in t.out.channel_mut(c).iter_mut().zip(input) {
+                        *o = g * x;
+                    }
+                }
+            }
+        }
+        t.align.process(&mut t.out);
+        self.stems[t.stem].bus.add_from(&t.out, 1.0);
+        for tap in &mut t.sends {
+            let ret = &mut self.returns[tap.ret];
+            let scratch = &mut self.scratch[t.out.channels() - 1];
+            scratch.copy_from(&t.out);
+            tap.align.process(scratch);
+            if let Some(g) = &mut ret.global {
+                g.input.add_from(scratch, tap.gain);
+            }
+            if let Some((_, share)) = ret.shares.iter_mut().find(|(s, _)| *s == t.stem) {
+                share.input.add_from(scratch, tap.gain);
+            }
+        }
+        Ok(())
+    }
+
+    fn process_stem(&mut self, si: usize) {
+        let s = &mut self.stems[si];
+        if !s.chain.is_empty() {
+            s.chain.process(&mut s.bus, &self.keys);
+        }
+        if let Some(k) = s.key_slot {
+            self.keys[k].copy_from(&s.bus);
+        }
+        for pre in [true, false] {
+            if !pre && s.fader != 1.0 {
+                for ch in s.bus.channels_mut() {
+                    ch.iter_mut().for_each(|x| *x *= s.fader);
+                }
+            }
+            for tap in s.sends.iter_mut().filter(|t| t.pre_fader == pre) {
+                let ret = &mut self.returns[tap.ret];
+                let scratch = &mut self.scratch[s.bus.channels() - 1];
+                scratch.copy_from(&s.bus);
+                tap.align.process(scratch);
+                if let Some(g) = &mut ret.global {
+                    g.input.add_from(scratch, tap.gain);
+                }
+                if let Some((_, share)) = ret.shares.iter_mut().find(|(st, _)| *st == si) {
+                    share.input.add_from(scratch, tap.gain);
+                }
+            }
+        }
+    }
+}
