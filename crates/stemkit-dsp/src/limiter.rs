@@ -5,16 +5,18 @@
 //! unity, linear gain), `lookahead_ms` (0.1 ..= 20 ms, default 1.5: the length of the
 //! gain's fall before a peak).
 //!
-//! The detector estimates the true peak of each sample interval with a 4× interpolator
-//! (channels linked), so inter-sample overs count. The gain needed for each interval is
-//! held over a window, released with a one-pole, then averaged over the lookahead with a
-//! moving average: the average of values that are all at or below the needed gain is at
-//! or below it too, so the gain has fully arrived when the peak does, with a linear-phase
-//! ramp instead of a click. The hold extends `HOLD_MARGIN` samples to both sides of each
-//! interval, so the interpolation neighbourhood of a peak sees a constant gain.
+//! The detector estimates the true peak of each sample interval on an 8× grid (see
+//! `true_peak`; channels linked), so inter-sample overs count. The gain needed for each
+//! interval is held over a window, released with a one-pole, then averaged over the
+//! lookahead with a moving average: the average of values that are all at or below the
+//! needed gain is at or below it too, so the gain has fully arrived when the peak does,
+//! with a linear ramp instead of a click. The hold covers the interval's two samples and
+//! `HOLD_MARGIN` more on each side, so the reconstruction around a peak sees a constant
+//! gain from its nearest neighbours.
 //!
 //! Latency (exact, reported to the engine's delay compensation):
-//! `interpolator delay (7) + lookahead samples + HOLD_MARGIN`. The tail is 0 beyond it.
+//! `detector look-ahead (35) − 1 + lookahead samples + HOLD_MARGIN`. The tail is 0
+//! beyond it.
 
 use std::collections::VecDeque;
 
@@ -141,8 +143,13 @@ impl GainComputer for LimiterGain {
         }
     }
 
+    /// An estimate arriving with input `n` covers `[a, a + 1)`, `a = n − DELAY`, and its
+    /// gain must reach samples `a − HOLD_MARGIN ..= a + 1 + HOLD_MARGIN`. The moving average
+    /// at `n` is at or below every needed gain that arrived in `n − hold + 1 ..= n − ramp + 1`,
+    /// so with `hold = ramp + 2·HOLD_MARGIN + 1` the audio must be delayed by
+    /// `DELAY + ramp + HOLD_MARGIN − 1`.
     fn latency(&self) -> usize {
-        true_peak::DELAY + self.ramp + HOLD_MARGIN
+        true_peak::DELAY + self.ramp + HOLD_MARGIN - 1
     }
 
     fn gain_reduction_db(&self) -> f32 {
