@@ -34,7 +34,8 @@
 use stemkit_core::{AudioBuffer, ProcessSpec, Processor};
 
 use crate::biquad::{BiquadState, Coeffs};
-use crate::delay_line::DelayLine;
+use crate::delay_line::{DelayLine, FLUSH_BELOW};
+use crate::denormal::flush;
 use crate::params::{DelayParams, ParamContext, ParamError};
 
 /// -96 dBFS as an amplitude.
@@ -90,7 +91,8 @@ impl Delay {
         for (c, st) in self.filters.iter().zip(self.states[ch].iter_mut()) {
             v = st.tick(c, v);
         }
-        v
+        // The filters' poles keep shrinking a silent echo through the subnormal range.
+        flush(v, FLUSH_BELOW)
     }
 
     /// Runs the loop on a full-scale impulse until it stays silent and returns the index
