@@ -17,25 +17,46 @@ const RUNS: usize = 15;
 
 /// Each case: a label and the insert as a session would spell it.
 const CASES: &[(&str, &str)] = &[
-    ("eq 4 bands", r#"type = "eq"
+    (
+        "eq 4 bands",
+        r#"type = "eq"
 bands = [ { shape = "highpass", freq = 40.0, slope = 24 }, { shape = "lowshelf", freq = 120.0, gain_db = 2.0 },
-          { shape = "bell", freq = 2500.0, q = 1.5, gain_db = -3.0 }, { shape = "highshelf", freq = 9000.0, gain_db = 1.5 } ]"#),
-    ("eq 1 bell", r#"type = "eq"
-bands = [ { shape = "bell", freq = 1000.0, q = 1.0, gain_db = 3.0 } ]"#),
-    ("gain (width 1.3)", r#"type = "gain"
+          { shape = "bell", freq = 2500.0, q = 1.5, gain_db = -3.0 }, { shape = "highshelf", freq = 9000.0, gain_db = 1.5 } ]"#,
+    ),
+    (
+        "eq 1 bell",
+        r#"type = "eq"
+bands = [ { shape = "bell", freq = 1000.0, q = 1.0, gain_db = 3.0 } ]"#,
+    ),
+    (
+        "gain (width 1.3)",
+        r#"type = "gain"
 gain_db = -2.0
-width = 1.3"#),
-    ("compressor bus", r#"type = "compressor"
+width = 1.3"#,
+    ),
+    (
+        "compressor bus",
+        r#"type = "compressor"
 style = "bus"
-threshold_db = -20.0"#),
-    ("compressor varimu", r#"type = "compressor"
+threshold_db = -20.0"#,
+    ),
+    (
+        "compressor varimu",
+        r#"type = "compressor"
 style = "varimu"
-threshold_db = -20.0"#),
-    ("compressor clean", r#"type = "compressor"
+threshold_db = -20.0"#,
+    ),
+    (
+        "compressor clean",
+        r#"type = "compressor"
 style = "clean"
-threshold_db = -20.0"#),
-    ("limiter", r#"type = "limiter"
-ceiling_dbtp = -1.0"#),
+threshold_db = -20.0"#,
+    ),
+    (
+        "limiter",
+        r#"type = "limiter"
+ceiling_dbtp = -1.0"#,
+    ),
 ];
 
 fn noise(frames: usize, seed: u32) -> Vec<f32> {
@@ -51,20 +72,29 @@ fn noise(frames: usize, seed: u32) -> Vec<f32> {
 }
 
 fn main() {
-    let ctx = ParamContext { sample_rate: RATE, bpm: Some(120.0) };
+    let ctx = ParamContext {
+        sample_rate: RATE,
+        bpm: Some(120.0),
+    };
     let input = AudioBuffer::from_channels(&[noise(BLOCK * BLOCKS, 1), noise(BLOCK * BLOCKS, 2)]);
     let mut block = AudioBuffer::new(2, BLOCK);
     println!("{:<22} {:>12}", "processor", "ns/sample/ch");
     for (label, text) in CASES {
         let spec: InsertSpec = toml::from_str(text).expect("bench case parses");
         let mut p = build(&spec, &ctx).expect("bench case builds");
-        p.prepare(ProcessSpec { sample_rate: RATE, max_block: BLOCK, channels: 2 });
+        p.prepare(ProcessSpec {
+            sample_rate: RATE,
+            max_block: BLOCK,
+            channels: 2,
+        });
         let mut times = Vec::with_capacity(RUNS);
         for _ in 0..RUNS {
             let start = Instant::now();
             for b in 0..BLOCKS {
                 for c in 0..2 {
-                    block.channel_mut(c).copy_from_slice(&input.channel(c)[b * BLOCK..(b + 1) * BLOCK]);
+                    block
+                        .channel_mut(c)
+                        .copy_from_slice(&input.channel(c)[b * BLOCK..(b + 1) * BLOCK]);
                 }
                 p.process(black_box(&mut block), None);
             }

@@ -29,16 +29,31 @@ struct Warp {
 
 fn warp(freq: f64, q: f64, sample_rate: f64) -> Warp {
     let w0 = 2.0 * PI * freq / sample_rate;
-    Warp { cos: w0.cos(), alpha: w0.sin() / (2.0 * q) }
+    Warp {
+        cos: w0.cos(),
+        alpha: w0.sin() / (2.0 * q),
+    }
 }
 
 impl Coeffs {
     /// A section that passes its input unchanged.
-    pub const IDENTITY: Self = Self { b0: 1.0, b1: 0.0, b2: 0.0, a1: 0.0, a2: 0.0 };
+    pub const IDENTITY: Self = Self {
+        b0: 1.0,
+        b1: 0.0,
+        b2: 0.0,
+        a1: 0.0,
+        a2: 0.0,
+    };
 
     fn normalised(b: [f64; 3], a: [f64; 3]) -> Self {
         let inv = 1.0 / a[0];
-        Self { b0: b[0] * inv, b1: b[1] * inv, b2: b[2] * inv, a1: a[1] * inv, a2: a[2] * inv }
+        Self {
+            b0: b[0] * inv,
+            b1: b[1] * inv,
+            b2: b[2] * inv,
+            a1: a[1] * inv,
+            a2: a[2] * inv,
+        }
     }
 
     /// 12 dB/oct low-pass; `q` = 1/√2 is Butterworth (−3 dB at `freq`).
@@ -61,7 +76,10 @@ impl Coeffs {
     #[must_use]
     pub fn notch(freq: f64, q: f64, sample_rate: f64) -> Self {
         let Warp { cos, alpha } = warp(freq, q, sample_rate);
-        Self::normalised([1.0, -2.0 * cos, 1.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha])
+        Self::normalised(
+            [1.0, -2.0 * cos, 1.0],
+            [1.0 + alpha, -2.0 * cos, 1.0 - alpha],
+        )
     }
 
     /// Peaking EQ ("bell"): `gain_db` at `freq`, unity far from it.
@@ -87,7 +105,11 @@ impl Coeffs {
                 2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
                 a * ((a + 1.0) - (a - 1.0) * cos - k),
             ],
-            [(a + 1.0) + (a - 1.0) * cos + k, -2.0 * ((a - 1.0) + (a + 1.0) * cos), (a + 1.0) + (a - 1.0) * cos - k],
+            [
+                (a + 1.0) + (a - 1.0) * cos + k,
+                -2.0 * ((a - 1.0) + (a + 1.0) * cos),
+                (a + 1.0) + (a - 1.0) * cos - k,
+            ],
         )
     }
 
@@ -103,7 +125,11 @@ impl Coeffs {
                 -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
                 a * ((a + 1.0) + (a - 1.0) * cos - k),
             ],
-            [(a + 1.0) - (a - 1.0) * cos + k, 2.0 * ((a - 1.0) - (a + 1.0) * cos), (a + 1.0) - (a - 1.0) * cos - k],
+            [
+                (a + 1.0) - (a - 1.0) * cos + k,
+                2.0 * ((a - 1.0) - (a + 1.0) * cos),
+                (a + 1.0) - (a - 1.0) * cos - k,
+            ],
         )
     }
 
@@ -113,8 +139,14 @@ impl Coeffs {
         let w = 2.0 * PI * freq / sample_rate;
         let (s1, c1) = w.sin_cos();
         let (s2, c2) = (2.0 * w).sin_cos();
-        let (nr, ni) = (self.b0 + self.b1 * c1 + self.b2 * c2, self.b1 * s1 + self.b2 * s2);
-        let (dr, di) = (1.0 + self.a1 * c1 + self.a2 * c2, self.a1 * s1 + self.a2 * s2);
+        let (nr, ni) = (
+            self.b0 + self.b1 * c1 + self.b2 * c2,
+            self.b1 * s1 + self.b2 * s2,
+        );
+        let (dr, di) = (
+            1.0 + self.a1 * c1 + self.a2 * c2,
+            self.a1 * s1 + self.a2 * s2,
+        );
         ((nr * nr + ni * ni) / (dr * dr + di * di)).sqrt()
     }
 
@@ -143,9 +175,15 @@ impl Coeffs {
             self.a2.sqrt()
         } else {
             let root = disc.sqrt();
-            ((-self.a1 + root) / 2.0).abs().max(((-self.a1 - root) / 2.0).abs())
+            ((-self.a1 + root) / 2.0)
+                .abs()
+                .max(((-self.a1 - root) / 2.0).abs())
         };
-        if radius < 1e-9 { 2 } else { (floor.ln() / radius.ln()).ceil() as usize + 2 }
+        if radius < 1e-9 {
+            2
+        } else {
+            (floor.ln() / radius.ln()).ceil() as usize + 2
+        }
     }
 }
 
@@ -209,7 +247,13 @@ mod tests {
 
     #[test]
     fn ring_out_follows_the_pole_radius() {
-        let c = Coeffs { b0: 1.0, b1: 0.0, b2: 0.0, a1: -0.5, a2: 0.0 };
+        let c = Coeffs {
+            b0: 1.0,
+            b1: 0.0,
+            b2: 0.0,
+            a1: -0.5,
+            a2: 0.0,
+        };
         // One pole at 0.5: 0.5^n ≤ 1e-3 from n = 10.
         assert_eq!(c.ring_out(1e-3), 12);
         assert_eq!(Coeffs::IDENTITY.ring_out(1e-3), 2);

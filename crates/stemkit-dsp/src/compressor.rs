@@ -47,8 +47,9 @@ pub type Compressor = Dynamics<CompressorGain>;
 
 /// Overshoot (dB) at which the varimu curve's local ratio has doubled.
 const VARIMU_SPREAD_DB: f32 = 20.0;
-/// Key levels are clamped to −200 ..= +60 dBFS: silence and NaN read as −200, an
-/// infinity as +60, so one bad sample cannot drive the envelopes beyond recovery.
+/// Key levels are clamped to −200 ..= +60 dBFS: silence reads as −200 (NaN never gets
+/// this far, see `compute`), an infinity as +60, so one bad sample cannot drive the
+/// envelopes beyond recovery.
 const LEVEL_MIN: f32 = 1e-10;
 const LEVEL_MAX: f32 = 1e3;
 /// Envelope values (dB of gain reduction) below this are 0.
@@ -211,7 +212,7 @@ impl CompressorGain {
         let knee = (s.knee_db as f32).max(1e-6);
         let half = 0.5 * knee;
         let overshoot = move |level: f32| {
-            let d = 20.0 * level.max(LEVEL_MIN).min(LEVEL_MAX).log10() - threshold;
+            let d = 20.0 * level.clamp(LEVEL_MIN, LEVEL_MAX).log10() - threshold;
             let k = (d + half).clamp(0.0, knee);
             k * k / (2.0 * knee) + (d - half).max(0.0)
         };
@@ -337,9 +338,17 @@ mod tests {
     /// infinity in the key is survived.
     #[test]
     fn envelopes_flush_to_zero_after_silence_and_survive_infinity() {
-        let params = CompressorParams { style: CompressorStyle::Varimu, threshold_db: -30.0, ..Default::default() };
+        let params = CompressorParams {
+            style: CompressorStyle::Varimu,
+            threshold_db: -30.0,
+            ..Default::default()
+        };
         let mut c = CompressorGain::new(&params);
-        c.prepare(ProcessSpec { sample_rate: 48_000.0, max_block: 512, channels: 1 });
+        c.prepare(ProcessSpec {
+            sample_rate: 48_000.0,
+            max_block: 512,
+            channels: 1,
+        });
         let mut key = AudioBuffer::new(1, 512);
         key.channel_mut(0).fill(1.0);
         key.channel_mut(0)[3] = f32::INFINITY;
@@ -352,7 +361,13 @@ mod tests {
         while (c.fast, c.slow, c.smooth) != (0.0, 0.0, 0.0) {
             c.compute(&key, &mut gains);
             blocks += 1;
-            assert!(blocks < 10_000, "envelopes never reached 0: {} {} {}", c.fast, c.slow, c.smooth);
+            assert!(
+                blocks < 10_000,
+                "envelopes never reached 0: {} {} {}",
+                c.fast,
+                c.slow,
+                c.smooth
+            );
         }
         assert!(gains.iter().all(|&g| g == 1.0));
     }

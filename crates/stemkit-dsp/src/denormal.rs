@@ -11,7 +11,11 @@
 /// above the subnormal range, so the flush changes nothing a listener or a meter sees.
 #[inline]
 pub(crate) fn flush(x: f64, floor: f64) -> f64 {
-    if x.is_finite() && x.abs() >= floor { x } else { 0.0 }
+    if x.is_finite() && x.abs() >= floor {
+        x
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]

@@ -50,7 +50,13 @@ pub struct Dynamics<C> {
 
 impl<C: GainComputer> Dynamics<C> {
     pub(crate) fn with_computer(computer: C) -> Self {
-        Self { computer, gains: Vec::new(), delay: Vec::new(), delay_len: 0, delay_pos: 0 }
+        Self {
+            computer,
+            gains: Vec::new(),
+            delay: Vec::new(),
+            delay_len: 0,
+            delay_pos: 0,
+        }
     }
 
     /// The gain the processor would apply for `key`, one factor per frame, without

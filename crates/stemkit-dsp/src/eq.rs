@@ -105,7 +105,9 @@ impl Slot {
             self.now = self.to;
             self.active = self.used;
         } else {
-            self.now = self.from.lerp(&self.to, f64::from(self.step) / f64::from(self.steps));
+            self.now = self
+                .from
+                .lerp(&self.to, f64::from(self.step) / f64::from(self.steps));
         }
     }
 
@@ -238,7 +240,10 @@ impl Processor for Eq {
         self.ramp_steps = (ramp.ceil() as u32).max(1);
         self.scratch = vec![0.0; spec.max_block];
         for (i, band) in self.bands.iter().enumerate() {
-            for (slot, c) in self.slots[2 * i..2 * i + 2].iter_mut().zip(design(band, spec.sample_rate)) {
+            for (slot, c) in self.slots[2 * i..2 * i + 2]
+                .iter_mut()
+                .zip(design(band, spec.sample_rate))
+            {
                 slot.set_immediate(c);
                 slot.states = vec![BiquadState::default(); spec.channels];
             }
@@ -251,7 +256,11 @@ impl Processor for Eq {
         let mut pos = 0;
         while pos < frames {
             let ramping = self.ramping();
-            let len = if ramping { self.until_step.min(frames - pos) } else { frames - pos };
+            let len = if ramping {
+                self.until_step.min(frames - pos)
+            } else {
+                frames - pos
+            };
             self.filter(block, pos, len);
             pos += len;
             if ramping {
@@ -278,7 +287,12 @@ impl Processor for Eq {
     /// Ring-out of the slowest sections: every section's decay to −100 dB, added up (a
     /// cascade rings at most as long as the sum of its parts).
     fn tail(&self) -> usize {
-        self.bands.iter().flat_map(|b| design(b, self.sample_rate)).flatten().map(|c| c.ring_out(TAIL_FLOOR)).sum()
+        self.bands
+            .iter()
+            .flat_map(|b| design(b, self.sample_rate))
+            .flatten()
+            .map(|c| c.ring_out(TAIL_FLOOR))
+            .sum()
     }
 
     fn is_linear(&self) -> bool {
@@ -291,14 +305,27 @@ mod tests {
     use super::*;
 
     fn low_bell() -> Eq {
-        let band = EqBand { shape: BandShape::Bell, freq: 40.0, q: 4.0, gain_db: 12.0, slope: 12 };
+        let band = EqBand {
+            shape: BandShape::Bell,
+            freq: 40.0,
+            q: 4.0,
+            gain_db: 12.0,
+            slope: 12,
+        };
         let mut eq = Eq::new(&EqParams { bands: vec![band] });
-        eq.prepare(ProcessSpec { sample_rate: 96_000.0, max_block: 256, channels: 1 });
+        eq.prepare(ProcessSpec {
+            sample_rate: 96_000.0,
+            max_block: 256,
+            channels: 1,
+        });
         eq
     }
 
     fn state_is_zero(eq: &Eq) -> bool {
-        eq.slots.iter().flat_map(|s| &s.states).all(|s| *s == BiquadState::default())
+        eq.slots
+            .iter()
+            .flat_map(|s| &s.states)
+            .all(|s| *s == BiquadState::default())
     }
 
     /// A slow, resonant section fed an impulse and then silence ends with its state
@@ -314,7 +341,10 @@ mod tests {
         while !state_is_zero(&eq) {
             block.clear();
             eq.process(&mut block, None);
-            assert!(block.channel(0).iter().all(|x| *x == 0.0 || x.is_normal()), "subnormal output");
+            assert!(
+                block.channel(0).iter().all(|x| *x == 0.0 || x.is_normal()),
+                "subnormal output"
+            );
             blocks += 1;
             assert!(blocks < 20_000, "state never flushed");
         }

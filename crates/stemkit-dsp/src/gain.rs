@@ -50,13 +50,15 @@ impl Gain {
     /// Ramps to `gain_db`, clamped to −96 ..= 24 dB (audio thread; no allocation).
     pub fn set_gain_db(&mut self, gain_db: f64) {
         self.gain_db = gain_db.clamp(-96.0, 24.0);
-        self.gain.set_target(signed_gain(self.gain_db, self.polarity));
+        self.gain
+            .set_target(signed_gain(self.gain_db, self.polarity));
     }
 
     /// Ramps to the given polarity (audio thread; no allocation).
     pub fn set_polarity(&mut self, invert: bool) {
         self.polarity = invert;
-        self.gain.set_target(signed_gain(self.gain_db, self.polarity));
+        self.gain
+            .set_target(signed_gain(self.gain_db, self.polarity));
     }
 
     /// Ramps to `width`, clamped to 0 ..= 2 (audio thread; no allocation).
@@ -69,7 +71,9 @@ impl Gain {
         let frames = block.frames();
         if self.gain.is_smoothing() {
             let gains = &mut self.direct[..frames];
-            gains.iter_mut().for_each(|g| *g = self.gain.next_value() as f32);
+            gains
+                .iter_mut()
+                .for_each(|g| *g = self.gain.next_value() as f32);
             for ch in block.channels_mut() {
                 ch.iter_mut().zip(gains.iter()).for_each(|(x, &g)| *x *= g);
             }
@@ -91,7 +95,12 @@ impl Gain {
                 *d = (0.5 * g * (1.0 + w)) as f32;
                 *c = (0.5 * g * (1.0 - w)) as f32;
             }
-            for (((l, r), &d), &c) in l.iter_mut().zip(r.iter_mut()).zip(direct.iter()).zip(cross.iter()) {
+            for (((l, r), &d), &c) in l
+                .iter_mut()
+                .zip(r.iter_mut())
+                .zip(direct.iter())
+                .zip(cross.iter())
+            {
                 (*l, *r) = (d * *l + c * *r, c * *l + d * *r);
             }
         } else {

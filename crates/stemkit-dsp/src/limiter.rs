@@ -34,6 +34,48 @@ pub type Limiter = Dynamics<LimiterGain>;
 const HOLD_MARGIN: usize = 3;
 const DEFAULT_RATE: f64 = 48_000.0;
 
+/// Minimum over the last `window` values pushed: a queue of candidates with increasing
+/// values, so each push costs amortised O(1) however long the window.
+struct SlidingMin {
+    /// (arrival index, value), values increasing front to back.
+    queue: VecDeque<(u64, f32)>,
+    window: u64,
+    arrivals: u64,
+}
+
+impl SlidingMin {
+    /// Allocates room for a full window (main thread).
+    fn new(window: usize) -> Self {
+        Self {
+            queue: VecDeque::with_capacity(window + 1),
+            window: window as u64,
+            arrivals: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: f32) -> f32 {
+        while self.queue.back().is_some_and(|&(_, v)| v >= value) {
+            self.queue.pop_back();
+        }
+        self.queue.push_back((self.arrivals, value));
+        while self
+            .queue
+            .front()
+            .is_some_and(|&(i, _)| i + self.window <= self.arrivals)
+        {
+            self.queue.pop_front();
+        }
+        self.arrivals += 1;
+        self.queue.front().map_or(value, |&(_, v)| v)
+    }
+
+    fn reset(&mut self) {
+        self.queue.clear();
+        self.arrivals = 0;
+    }
+}
+
 /// The limiter's gain computer: true-peak detector → needed gain → hold → release →
 /// moving average.
 pub struct LimiterGain {
@@ -42,13 +84,11 @@ pub struct LimiterGain {
     release: f64,
     /// Moving-average length (the lookahead in samples).
     ramp: usize,
-    /// Sliding-minimum window.
+    /// Hold window.
     hold: usize,
     detectors: Vec<TruePeak>,
     peaks: Vec<f32>,
-    /// Sliding minimum: (arrival index, needed gain), gains increasing front to back.
-    minima: VecDeque<(u64, f32)>,
-    arrivals: u64,
+    held: SlidingMin,
     envelope: f64,
     average: Vec<f64>,
     average_pos: usize,
@@ -65,8 +105,7 @@ impl LimiterGain {
             hold: 1,
             detectors: Vec::new(),
             peaks: Vec::new(),
-            minima: VecDeque::new(),
-            arrivals: 0,
+            held: SlidingMin::new(0),
             envelope: 1.0,
             average: Vec::new(),
             average_pos: 0,
@@ -81,20 +120,6 @@ impl LimiterGain {
         self.ramp = ((self.params.lookahead_ms * 1e-3 * sample_rate).round() as usize).max(1);
         self.hold = self.ramp + 2 * HOLD_MARGIN + 1;
     }
-
-    /// Pushes the needed gain `needed` and returns the minimum over the hold window.
-    #[inline]
-    fn hold_min(&mut self, needed: f32) -> f32 {
-        while self.minima.back().is_some_and(|&(_, g)| g >= needed) {
-            self.minima.pop_back();
-        }
-        self.minima.push_back((self.arrivals, needed));
-        while self.minima.front().is_some_and(|&(i, _)| i + self.hold as u64 <= self.arrivals) {
-            self.minima.pop_front();
-        }
-        self.arrivals += 1;
-        self.minima.front().map_or(needed, |&(_, g)| g)
-    }
 }
 
 impl GainComputer for LimiterGain {
@@ -102,15 +127,14 @@ impl GainComputer for LimiterGain {
         self.set_rate(spec.sample_rate);
         self.detectors = vec![TruePeak::new(); spec.channels];
         self.peaks = vec![0.0; spec.max_block];
-        self.minima = VecDeque::with_capacity(self.hold + 1);
+        self.held = SlidingMin::new(self.hold);
         self.average = vec![1.0; self.ramp];
         self.reset();
     }
 
     fn reset(&mut self) {
         self.detectors.iter_mut().for_each(TruePeak::reset);
-        self.minima.clear();
-        self.arrivals = 0;
+        self.held.reset();
         self.envelope = 1.0;
         self.average.fill(1.0);
         self.average_pos = 0;
@@ -124,20 +148,29 @@ impl GainComputer for LimiterGain {
         peaks.fill(0.0);
         for (ch, detector) in key.iter_channels().zip(&mut self.detectors) {
             // `max` skips NaN estimates (see `TruePeak::push`).
-            peaks.iter_mut().zip(ch).for_each(|(p, &x)| *p = p.max(detector.push(x)));
+            peaks
+                .iter_mut()
+                .zip(ch)
+                .for_each(|(p, &x)| *p = p.max(detector.push(x)));
         }
         // Re-summed once per block so rounding cannot accumulate.
         let mut sum: f64 = self.average.iter().sum();
         let ramp = self.ramp as f64;
-        for n in 0..frames {
-            let needed = self.ceiling / self.peaks[n].max(self.ceiling);
-            let held = f64::from(self.hold_min(needed));
-            self.envelope = if held < self.envelope { held } else { held + self.release * (self.envelope - held) };
-            sum += self.envelope - self.average[self.average_pos];
-            self.average[self.average_pos] = self.envelope;
-            self.average_pos = if self.average_pos + 1 == self.ramp { 0 } else { self.average_pos + 1 };
-            gains[n] = (sum / ramp) as f32;
+        let (ceiling, release) = (self.ceiling, self.release);
+        let (mut envelope, mut pos) = (self.envelope, self.average_pos);
+        for (g, &peak) in gains.iter_mut().zip(peaks.iter()) {
+            let held = f64::from(self.held.push(ceiling / peak.max(ceiling)));
+            envelope = if held < envelope {
+                held
+            } else {
+                held + release * (envelope - held)
+            };
+            sum += envelope - self.average[pos];
+            self.average[pos] = envelope;
+            pos = if pos + 1 == self.ramp { 0 } else { pos + 1 };
+            *g = (sum / ramp) as f32;
         }
+        (self.envelope, self.average_pos) = (envelope, pos);
         if let Some(&last) = gains.last() {
             self.gain = last;
         }

@@ -167,21 +167,21 @@ impl EqParams {
 }
 
 impl EqBand {
-    /// Checks the band as the `index`-th of its EQ at `sample_rate` (also used when a
-    /// band is changed live).
+    /// Checks the band as the `index`-th of its EQ at `sample_rate`. Allocates only to
+    /// report an error, so a live band change can be checked on the audio thread.
     ///
     /// # Errors
     /// The first key out of range, as `bands[index].key`.
     pub fn validate(&self, index: usize, sample_rate: f64) -> Result<(), ParamError> {
-        let key = |k: &str| format!("bands[{index}].{k}");
-        check_range(&key("freq"), self.freq, 10.0, 0.49 * sample_rate, " Hz")?;
-        check_range(&key("q"), self.q, 0.1, 40.0, "")?;
-        check_range(&key("gain_db"), self.gain_db, -30.0, 30.0, " dB")?;
+        let in_band = |e: ParamError| ParamError { key: format!("bands[{index}].{}", e.key), ..e };
+        check_range("freq", self.freq, 10.0, 0.49 * sample_rate, " Hz").map_err(in_band)?;
+        check_range("q", self.q, 0.1, 40.0, "").map_err(in_band)?;
+        check_range("gain_db", self.gain_db, -30.0, 30.0, " dB").map_err(in_band)?;
         if self.slope != 12 && self.slope != 24 {
-            return Err(ParamError {
-                key: key("slope"),
+            return Err(in_band(ParamError {
+                key: "slope".to_owned(),
                 message: format!("{} dB/oct is not 12 or 24", self.slope),
-            });
+            }));
         }
         Ok(())
     }

@@ -63,7 +63,11 @@ impl<const N: usize> Midpoint<N> {
         });
         // Unity gain at DC.
         let sum: f64 = taps.iter().sum();
-        Self { coeffs: taps.map(|t| (t / sum) as f32), history: vec![0.0; 2 * N], pos: 0 }
+        Self {
+            coeffs: taps.map(|t| (t / sum) as f32),
+            history: vec![0.0; 2 * N],
+            pos: 0,
+        }
     }
 
     /// Takes `x[n]`; returns `x[n − N/2]` and the midpoint between it and `x[n − N/2 + 1]`.
@@ -97,7 +101,11 @@ pub(crate) struct TruePeak {
 impl TruePeak {
     /// Allocates the history (main thread).
     pub(crate) fn new() -> Self {
-        Self { first: Midpoint::new(4.0), second: Midpoint::new(5.0), third: Midpoint::new(5.0) }
+        Self {
+            first: Midpoint::new(4.0),
+            second: Midpoint::new(5.0),
+            third: Midpoint::new(5.0),
+        }
     }
 
     /// Takes the next sample `x[n]` and returns the largest magnitude of the
@@ -148,7 +156,9 @@ mod tests {
     #[test]
     fn estimate_refers_to_the_sample_delay_ago() {
         let mut tp = TruePeak::new();
-        let out: Vec<f32> = (0..2 * DELAY).map(|n| tp.push(if n == 0 { 1.0 } else { 0.0 })).collect();
+        let out: Vec<f32> = (0..2 * DELAY)
+            .map(|n| tp.push(if n == 0 { 1.0 } else { 0.0 }))
+            .collect();
         assert_eq!(out.iter().position(|&p| p == 1.0), Some(DELAY));
     }
 }

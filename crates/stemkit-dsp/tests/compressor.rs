@@ -123,7 +123,7 @@ fn dc_steps(c: &mut dyn Processor, segments: &[(f32, usize)]) -> Vec<f64> {
         .iter()
         .flat_map(|&(v, n)| std::iter::repeat_n(v, n))
         .collect();
-    let out = run(c, &[x.clone()], None, 512).remove(0);
+    let out = run(c, std::slice::from_ref(&x), None, 512).remove(0);
     out.iter()
         .zip(&x)
         .map(|(&o, &i)| -db(f64::from(o) / f64::from(i)))
@@ -245,9 +245,15 @@ fn keyed_compressor_ducks_the_bass_on_kick_hits_only() {
     let settings = "type = \"compressor\"\nstyle = \"clean\"\nthreshold_db = -20.0\nratio = 8.0\nattack_ms = 1.0\nrelease = 40.0\nknee_db = 0.0";
     let keyed_text = format!("{settings}\nkey = \"Kick\"");
     let mut keyed = prepared(&keyed_text, rate, 1);
-    let ducked = run(keyed.as_mut(), &[bass.clone()], Some(&[kick]), 512).remove(0);
+    let ducked = run(
+        keyed.as_mut(),
+        std::slice::from_ref(&bass),
+        Some(&[kick]),
+        512,
+    )
+    .remove(0);
     let mut plain = prepared(settings, rate, 1);
-    let squashed = run(plain.as_mut(), &[bass.clone()], None, 512).remove(0);
+    let squashed = run(plain.as_mut(), std::slice::from_ref(&bass), None, 512).remove(0);
     let rms =
         |x: &[f32]| (x.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
     let gr = |y: &[f32], from_ms: f64, to_ms: f64, h: usize| {
@@ -285,7 +291,12 @@ fn computed_gain_applied_to_the_input_equals_the_output() {
         let (mut a, mut b) = (Compressor::new(&params), Compressor::new(&params));
         a.prepare(common::spec(rate, 2));
         b.prepare(common::spec(rate, 2));
-        let out = run(&mut a, &[x.clone(), k.clone()], Some(&[k.clone()]), 300);
+        let out = run(
+            &mut a,
+            &[x.clone(), k.clone()],
+            Some(std::slice::from_ref(&k)),
+            300,
+        );
         let key_src = if params.key.is_some() {
             vec![k.clone()]
         } else {

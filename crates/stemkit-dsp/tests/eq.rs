@@ -36,7 +36,12 @@ fn eq_params(text: &str) -> EqParams {
 fn assert_close(what: &str, freq: f64, got: f64, want: f64) -> f64 {
     let err = (db(got) - db(want)).abs();
     let ok = err < 0.01 || (want < 1e-5 && (got - want).abs() < 1e-5);
-    assert!(ok, "{what} at {freq:.2} Hz: {:.5} dB, expected {:.5} dB", db(got), db(want));
+    assert!(
+        ok,
+        "{what} at {freq:.2} Hz: {:.5} dB, expected {:.5} dB",
+        db(got),
+        db(want)
+    );
     if want < 1e-5 { 0.0 } else { err }
 }
 
@@ -56,12 +61,18 @@ fn measured_impulse_response_matches_the_analytic_response() {
         let ir = run(&mut eq, &[impulse], None, MAX_BLOCK).remove(0);
         let mut input: Vec<f64> = ir.iter().map(|&x| f64::from(x)).collect();
         let mut spectrum = fft.make_output_vec();
-        fft.process(&mut input, &mut spectrum).expect("fft sizes match");
+        fft.process(&mut input, &mut spectrum)
+            .expect("fft sizes match");
         let (mut checked, mut worst) = (0, 0.0_f64);
         for (k, bin) in spectrum.iter().enumerate() {
             let f = k as f64 * rate / N as f64;
             if (20.0..=20_000.0).contains(&f) {
-                worst = worst.max(assert_close(&format!("{rate} Hz chain"), f, bin.norm(), eq.response(f)));
+                worst = worst.max(assert_close(
+                    &format!("{rate} Hz chain"),
+                    f,
+                    bin.norm(),
+                    eq.response(f),
+                ));
                 checked += 1;
             }
         }
@@ -79,7 +90,10 @@ fn response_matches_scipy_reference() {
     let (mut rows, mut worst) = (0, 0.0_f64);
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let num = |i: usize| f[i].parse::<f64>().unwrap_or_else(|_| panic!("bad number in {line}"));
+        let num = |i: usize| {
+            f[i].parse::<f64>()
+                .unwrap_or_else(|_| panic!("bad number in {line}"))
+        };
         let shape = match f[1] {
             "bell" => "bell",
             "lowshelf" => "lowshelf",
@@ -99,7 +113,12 @@ fn response_matches_scipy_reference() {
         let mut eq = Eq::new(&eq_params(&text));
         eq.prepare(spec(num(0), 1));
         let want = 10f64.powf(num(8) / 20.0);
-        worst = worst.max(assert_close(&format!("{} {line}", f[6]), num(7), eq.response(num(7)), want));
+        worst = worst.max(assert_close(
+            &format!("{} {line}", f[6]),
+            num(7),
+            eq.response(num(7)),
+            want,
+        ));
         rows += 1;
     }
     assert_eq!(rows, 1440);
@@ -119,7 +138,13 @@ fn set_band_ramps_to_the_new_response_independently_of_block_size() {
         ));
         eq.prepare(spec(rate, 1));
         let first = run(&mut eq, &[x[..4800].to_vec()], None, block).remove(0);
-        let new = EqBand { shape: BandShape::Highpass, freq: 2000.0, q: 0.707, gain_db: 0.0, slope: 24 };
+        let new = EqBand {
+            shape: BandShape::Highpass,
+            freq: 2000.0,
+            q: 0.707,
+            gain_db: 0.0,
+            slope: 24,
+        };
         eq.set_band(0, new).expect("valid band");
         let rest = run(&mut eq, &[x[4800..].to_vec()], None, block).remove(0);
         (eq.response(1000.0), [first, rest].concat())
@@ -128,21 +153,40 @@ fn set_band_ramps_to_the_new_response_independently_of_block_size() {
     let (_, y_small) = render(37);
     assert_eq!(y, y_small, "block size changed the output");
     // Max step of the input sine: 0.5 · 2π · 1000 / 48000.
-    let max_step = y.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0_f32, f32::max);
+    let max_step = y
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0_f32, f32::max);
     assert!(max_step < 0.07, "jump of {max_step}");
     // Ramp done (20 ms) and the new filter settled: the level is the new response.
     let tail_peak = common::peak(&y[16_000..]);
-    assert!((db(tail_peak) - db(0.5 * response)).abs() < 0.01, "{} vs {}", db(tail_peak), db(0.5 * response));
+    assert!(
+        (db(tail_peak) - db(0.5 * response)).abs() < 0.01,
+        "{} vs {}",
+        db(tail_peak),
+        db(0.5 * response)
+    );
     // Halfway through the ramp the level is between the old and new ones.
     let mid = common::peak(&y[4800 + 400..4800 + 560]);
-    assert!(mid < 0.49 && mid > 0.5 * response + 0.01, "mid-ramp level {mid}");
+    assert!(
+        mid < 0.49 && mid > 0.5 * response + 0.01,
+        "mid-ramp level {mid}"
+    );
 }
 
 #[test]
 fn set_band_names_the_bad_key() {
-    let mut eq = Eq::new(&eq_params("type = \"eq\"\nbands = [ { shape = \"bell\", freq = 100.0 } ]"));
+    let mut eq = Eq::new(&eq_params(
+        "type = \"eq\"\nbands = [ { shape = \"bell\", freq = 100.0 } ]",
+    ));
     eq.prepare(spec(48_000.0, 2));
-    let band = EqBand { shape: BandShape::Bell, freq: 30_000.0, q: 1.0, gain_db: 0.0, slope: 12 };
+    let band = EqBand {
+        shape: BandShape::Bell,
+        freq: 30_000.0,
+        q: 1.0,
+        gain_db: 0.0,
+        slope: 12,
+    };
     assert_eq!(eq.set_band(0, band).unwrap_err().key, "bands[0].freq");
     assert_eq!(eq.set_band(3, band).unwrap_err().key, "bands[3]");
 }

@@ -15,11 +15,12 @@ const OVERSAMPLE: usize = 8;
 const HALF: i64 = 64;
 
 fn bessel_i0(x: f64) -> f64 {
-    (1..60).scan(1.0, |t, k| {
-        *t *= (x / (2.0 * f64::from(k))).powi(2);
-        Some(*t)
-    })
-    .sum::<f64>()
+    (1..60)
+        .scan(1.0, |t, k| {
+            *t *= (x / (2.0 * f64::from(k))).powi(2);
+            Some(*t)
+        })
+        .sum::<f64>()
         + 1.0
 }
 
@@ -33,7 +34,11 @@ fn true_peak(x: &[f32]) -> f64 {
             (-HALF + 1..=HALF)
                 .map(|k| {
                     let d = frac - k as f64;
-                    let sinc = if d == 0.0 { 1.0 } else { (PI * d).sin() / (PI * d) };
+                    let sinc = if d == 0.0 {
+                        1.0
+                    } else {
+                        (PI * d).sin() / (PI * d)
+                    };
                     let w = (1.0 - (d / HALF as f64).powi(2)).max(0.0).sqrt();
                     sinc * bessel_i0(beta * w) / bessel_i0(beta)
                 })
@@ -62,29 +67,45 @@ fn true_peak(x: &[f32]) -> f64 {
 /// drums, material 12 dB over, and a loud sine close to Nyquist.
 fn hard_signals(rate: f64) -> Vec<(&'static str, Vec<f32>)> {
     let frames = (0.5 * rate) as usize;
-    let quarter: Vec<f32> =
-        (0..frames).map(|n| (2f64.sqrt() * (PI / 2.0 * n as f64 + PI / 4.0).sin()) as f32).collect();
+    let quarter: Vec<f32> = (0..frames)
+        .map(|n| (2f64.sqrt() * (PI / 2.0 * n as f64 + PI / 4.0).sin()) as f32)
+        .collect();
     let square = |period: usize| -> Vec<f32> {
-        (0..frames).map(|n| if (n % period) < period / 2 { 1.0 } else { -1.0 }).collect()
+        (0..frames)
+            .map(|n| if (n % period) < period / 2 { 1.0 } else { -1.0 })
+            .collect()
     };
     let beat = (0.25 * rate) as usize;
     let hiss = noise(frames, 7);
     let drums: Vec<f32> = (0..frames)
         .map(|n| {
             let t = (n % beat) as f64 / rate;
-            let kick = (2.0 * PI * (50.0 * t + 300.0 * (1.0 - (-t / 0.03).exp()) * 0.03)).sin() * (-t / 0.15).exp();
-            let snare = if (n / beat) % 2 == 1 { f64::from(hiss[n]) * (-t / 0.08).exp() } else { 0.0 };
-            let hat = f64::from(hiss[(n * 7) % frames] - hiss[(n * 7 + 1) % frames]) * (-t / 0.02).exp() * 0.5;
+            let kick = (2.0 * PI * (50.0 * t + 300.0 * (1.0 - (-t / 0.03).exp()) * 0.03)).sin()
+                * (-t / 0.15).exp();
+            let snare = if (n / beat) % 2 == 1 {
+                f64::from(hiss[n]) * (-t / 0.08).exp()
+            } else {
+                0.0
+            };
+            let hat = f64::from(hiss[(n * 7) % frames] - hiss[(n * 7 + 1) % frames])
+                * (-t / 0.02).exp()
+                * 0.5;
             (3.0 * (kick + snare + hat)).clamp(-1.0, 1.0) as f32
         })
         .collect();
     let mut hot: Vec<f32> = (0..frames)
         .map(|n| {
             let t = n as f64 / rate;
-            let tones: f64 = [(61.0, 1.0), (440.0, 0.6), (1234.5, 0.4), (5003.0, 0.3), (11_025.5, 0.25)]
-                .iter()
-                .map(|&(f, a)| a * (2.0 * PI * f * t).sin())
-                .sum();
+            let tones: f64 = [
+                (61.0, 1.0),
+                (440.0, 0.6),
+                (1234.5, 0.4),
+                (5003.0, 0.3),
+                (11_025.5, 0.25),
+            ]
+            .iter()
+            .map(|&(f, a)| a * (2.0 * PI * f * t).sin())
+            .sum();
             tones + 0.3 * f64::from(hiss[n])
         })
         .map(|s| s as f32)
@@ -98,7 +119,10 @@ fn hard_signals(rate: f64) -> Vec<(&'static str, Vec<f32>)> {
         ("square period 7", square(7)),
         ("clipped drums", drums),
         ("+12 dB material", hot),
-        ("sine at 0.45 × rate, +6 dB", sine(0.45 * rate, 2.0, 0.7, rate, frames)),
+        (
+            "sine at 0.45 × rate, +6 dB",
+            sine(0.45 * rate, 2.0, 0.7, rate, frames),
+        ),
     ]
 }
 
@@ -107,12 +131,27 @@ fn reference_meter_reads_known_true_peaks() {
     // Faded in and out over 200 samples, so the edges add no overshoot of their own.
     let fade = |x: Vec<f32>| -> Vec<f32> {
         let n = x.len();
-        x.iter().enumerate().map(|(i, &s)| s * (i.min(n - 1 - i) as f32 / 200.0).min(1.0)).collect()
+        x.iter()
+            .enumerate()
+            .map(|(i, &s)| s * (i.min(n - 1 - i) as f32 / 200.0).min(1.0))
+            .collect()
     };
-    let quarter = fade((0..4000).map(|n| (PI / 2.0 * f64::from(n) + PI / 4.0).sin() as f32).collect());
-    assert!(db(true_peak(&quarter)).abs() < 0.01, "{}", db(true_peak(&quarter)));
+    let quarter = fade(
+        (0..4000)
+            .map(|n| (PI / 2.0 * f64::from(n) + PI / 4.0).sin() as f32)
+            .collect(),
+    );
+    assert!(
+        db(true_peak(&quarter)).abs() < 0.01,
+        "{}",
+        db(true_peak(&quarter))
+    );
     let s = fade(sine(997.0, 0.5, 0.3, 48_000.0, 4000));
-    assert!((db(true_peak(&s)) - db(0.5)).abs() < 0.01, "{}", db(true_peak(&s)));
+    assert!(
+        (db(true_peak(&s)) - db(0.5)).abs() < 0.01,
+        "{}",
+        db(true_peak(&s))
+    );
 }
 
 /// Output true peak ≤ ceiling + 0.1 dB on every hard signal, at two rates and ceilings.
@@ -136,7 +175,11 @@ fn output_true_peak_stays_under_the_ceiling() {
         }
     }
     println!("{}", report.join("\n"));
-    assert!(over.is_empty(), "outside ceiling − 1 dB ..= ceiling + 0.1 dB:\n{}", over.join("\n"));
+    assert!(
+        over.is_empty(),
+        "outside ceiling − 1 dB ..= ceiling + 0.1 dB:\n{}",
+        over.join("\n")
+    );
 }
 
 /// A low-level impulse comes out exactly `latency()` samples later, unchanged, at every
@@ -156,7 +199,10 @@ fn latency_is_exact_and_quiet_signals_pass_unchanged() {
             let mut want = vec![0.0_f32; 4000];
             want[1000 + latency] = 0.1;
             want[1500 + latency] = -0.3;
-            assert_eq!(y, want, "{rate} Hz, lookahead {lookahead} ms, latency {latency}");
+            assert_eq!(
+                y, want,
+                "{rate} Hz, lookahead {lookahead} ms, latency {latency}"
+            );
         }
     }
 }
@@ -165,7 +211,9 @@ fn latency_is_exact_and_quiet_signals_pass_unchanged() {
 #[test]
 fn computed_gain_applied_to_the_delayed_input_equals_the_output() {
     let rate = 48_000.0;
-    let InsertSpec::Limiter(params) = insert("type = \"limiter\"\nceiling_dbtp = -3.0\nrelease_ms = 30.0") else {
+    let InsertSpec::Limiter(params) =
+        insert("type = \"limiter\"\nceiling_dbtp = -3.0\nrelease_ms = 30.0")
+    else {
         panic!("not a limiter")
     };
     let (mut a, mut b) = (Limiter::new(&params), Limiter::new(&params));
@@ -185,18 +233,33 @@ fn computed_gain_applied_to_the_delayed_input_equals_the_output() {
     let delay = b.lookahead();
     assert_eq!(delay, a.latency());
     for (c, x) in [&l, &r].into_iter().enumerate() {
-        let applied: Vec<f32> =
-            (0..12_000).map(|n| if n < delay { 0.0 } else { x[n - delay] * gains[n] }).collect();
+        let applied: Vec<f32> = (0..12_000)
+            .map(|n| {
+                if n < delay {
+                    0.0
+                } else {
+                    x[n - delay] * gains[n]
+                }
+            })
+            .collect();
         assert_eq!(out[c], applied);
     }
-    assert!(a.gain_reduction_db() < -3.0, "meter {}", a.gain_reduction_db());
+    assert!(
+        a.gain_reduction_db() < -3.0,
+        "meter {}",
+        a.gain_reduction_db()
+    );
 }
 
 /// After a peak the gain returns to unity with the release time constant.
 #[test]
 fn gain_recovers_after_a_peak() {
     let rate = 48_000.0;
-    let mut lim = prepared("type = \"limiter\"\nceiling_dbtp = -6.0\nrelease_ms = 50.0", rate, 1);
+    let mut lim = prepared(
+        "type = \"limiter\"\nceiling_dbtp = -6.0\nrelease_ms = 50.0",
+        rate,
+        1,
+    );
     let mut x = vec![0.1_f32; 48_000];
     x[1000] = 1.0;
     let y = run(lim.as_mut(), &[x], None, 512).remove(0);
@@ -207,7 +270,10 @@ fn gain_recovers_after_a_peak() {
     let floor = g(1000 - 1);
     assert!(floor < 0.6, "gain at the peak {floor}");
     let later = g(1000 + 2400 + 100);
-    assert!((later - (1.0 - (1.0 - floor) * (-1.0_f64).exp())).abs() < 0.05, "gain after 50 ms: {later}");
+    assert!(
+        (later - (1.0 - (1.0 - floor) * (-1.0_f64).exp())).abs() < 0.05,
+        "gain after 50 ms: {later}"
+    );
     assert_eq!(y[47_000], 0.1);
     assert!(!lim.is_linear() && lim.tail() == 0);
 }

@@ -1,6 +1,7 @@
 //! Signals and drivers shared by the processor tests.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use serde::Deserialize;
 use stemkit_core::{AudioBuffer, ProcessSpec, Processor};
 use stemkit_dsp::build;
 use stemkit_dsp::params::{InsertSpec, ParamContext};
@@ -8,26 +9,46 @@ use stemkit_dsp::params::{InsertSpec, ParamContext};
 /// Largest block the tests prepare for.
 pub const MAX_BLOCK: usize = 512;
 
-/// An insert as the session file spells it, e.g. `type = "eq"\nbands = [...]`.
+/// An insert as the session file spells it: keys on lines (`type = "eq"\nbands = [...]`)
+/// or one inline table as in a chain (`{ type = "eq", bands = [...] }`).
 pub fn insert(text: &str) -> InsertSpec {
-    toml::from_str(text).unwrap_or_else(|e| panic!("test insert does not parse: {e}\n{text}"))
+    let parsed = if text.trim_start().starts_with('{') {
+        toml::from_str::<toml::Table>(&format!("insert = {text}")).and_then(|mut t| {
+            InsertSpec::deserialize(t.remove("insert").expect("the key written above"))
+        })
+    } else {
+        toml::from_str(text)
+    };
+    parsed.unwrap_or_else(|e| panic!("test insert does not parse: {e}\n{text}"))
 }
 
 /// A processor built from `text` and prepared for `channels` at `rate`.
 pub fn prepared(text: &str, rate: f64, channels: usize) -> Box<dyn Processor> {
-    let ctx = ParamContext { sample_rate: rate, bpm: Some(120.0) };
+    let ctx = ParamContext {
+        sample_rate: rate,
+        bpm: Some(120.0),
+    };
     let mut p = build(&insert(text), &ctx).unwrap_or_else(|e| panic!("{e}: {text}"));
     p.prepare(spec(rate, channels));
     p
 }
 
 pub fn spec(rate: f64, channels: usize) -> ProcessSpec {
-    ProcessSpec { sample_rate: rate, max_block: MAX_BLOCK, channels }
+    ProcessSpec {
+        sample_rate: rate,
+        max_block: MAX_BLOCK,
+        channels,
+    }
 }
 
 /// Runs `input` (one `Vec` per channel) through `p` in blocks of `block` frames, with
 /// `key` as the sidechain when given; returns the output.
-pub fn run(p: &mut dyn Processor, input: &[Vec<f32>], key: Option<&[Vec<f32>]>, block: usize) -> Vec<Vec<f32>> {
+pub fn run(
+    p: &mut dyn Processor,
+    input: &[Vec<f32>],
+    key: Option<&[Vec<f32>]>,
+    block: usize,
+) -> Vec<Vec<f32>> {
     let frames = input[0].len();
     let mut out = vec![Vec::with_capacity(frames); input.len()];
     let mut buf = AudioBuffer::new(input.len(), block);
