@@ -8,7 +8,8 @@
 //! the session file that mixes them into six stems.
 //!
 //! Everything is deterministic: the same options give bit-identical audio on every run
-//! and platform (own noise generators, polynomial sine, no libm on the audio path), and
+//! (own noise generators, a polynomial sine per sample; `exp`, `tan` and `powf` only per
+//! note or control block, where another platform's libm could change the last bits), and
 //! the output does not depend on the block size the caller uses.
 #![forbid(unsafe_code)]
 

@@ -1,5 +1,5 @@
-//! Seeded randomness. The demo must come out bit-identical on every run and machine, so
-//! it carries its own tiny generators rather than a crate whose sequence may change.
+//! Seeded randomness. The demo must come out bit-identical on every run, so it carries
+//! its own tiny generators rather than a crate whose sequence may change.
 
 /// The SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit value per
 /// input, used for seeds and for hashing grid positions.

@@ -392,3 +392,59 @@ fn each_instrument_sounds_like_itself() {
     let (k, b) = (held("Kick In"), held("Bass DI"));
     assert!(k < 0.4 && b > 0.6, "sustain: kick {k:.2}, bass {b:.2}");
 }
+
+/// Extreme but valid options: tiny songs of one bar, low and high rates, slow and fast
+/// tempos. Every file has its length, and every sample is finite and within ±1.
+#[test]
+fn extreme_options_still_give_sane_audio() {
+    for (tracks, seconds, sample_rate, bpm) in [
+        (6, 1.0, 8_000, 300.0),
+        (31, 5.0, 192_000, 40.0),
+        (47, 3.0, 22_050, 124.0),
+    ] {
+        let d = Demo::new(&DemoOptions {
+            tracks,
+            seconds,
+            sample_rate,
+            bpm,
+            processing: false,
+        })
+        .expect("valid options");
+        for (i, t) in d.tracks().iter().enumerate() {
+            let audio = render(&d, i, &[1000]);
+            assert!(
+                audio.iter().all(|c| c.len() as u64 == t.frames),
+                "{}",
+                t.name
+            );
+            assert!(audio.iter().flatten().all(|x| x.is_finite()), "{}", t.name);
+            let peak = audio.iter().flatten().fold(0.0_f32, |m, x| m.max(x.abs()));
+            assert!(
+                peak <= 1.0,
+                "{} at {sample_rate} Hz, {bpm} BPM: peak {peak}",
+                t.name
+            );
+        }
+    }
+}
+
+/// Tracks can be synthesised on several threads at once.
+#[test]
+fn synths_can_move_to_other_threads() {
+    fn send<T: Send>(_: &T) {}
+    let d = demo(6, 5.0);
+    send(&d.synth(0));
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let mut synth = d.synth(i);
+            std::thread::spawn(move || {
+                let mut buf = AudioBuffer::new(synth.channels(), 512);
+                while synth.fill(&mut buf) > 0 {}
+                synth.frames_left()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread"), 0);
+    }
+}
