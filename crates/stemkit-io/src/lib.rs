@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod atomic;
+mod bwf;
 mod checksum;
 mod decode;
 mod error;
@@ -13,6 +14,7 @@ mod source;
 mod wav;
 
 pub use atomic::{AtomicFile, PendingFile};
+pub use bwf::{Bext, Ixml, WavMetadata};
 pub use checksum::sha256_file;
 pub use decode::{SourceInfo, probe};
 pub use error::IoError;

@@ -5,6 +5,11 @@
 //! `WAVE_FORMAT_IEEE_FLOAT` (tag 3) with the `fact` chunk the format requires. Sizes are
 //! written as zero first and patched by [`WavWriter::finish`].
 //!
+//! Every file reserves a 28-byte `JUNK` chunk right after `WAVE`: when the audio passes
+//! 4 GiB (about 6 h 12 min of 24-bit stereo at 48 kHz) the file is finished as RF64
+//! (EBU Tech 3306) by turning that chunk into `ds64` in place, so a long print never
+//! fails at the end. Readers that do not know `JUNK` skip it, as RIFF requires.
+//!
 //! Blocks are interleaved into one byte vector that is reused, then go through a
 //! `BufWriter`: in steady state a block costs no allocation.
 
@@ -14,6 +19,7 @@ use std::path::Path;
 
 use crate::IoError;
 use crate::atomic::{PendingFile, create_temp};
+use crate::bwf::{WavMetadata, bext_chunk, ixml_chunk};
 
 /// Sample encoding of a WAV file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,12 +51,75 @@ pub struct WavSpec {
     pub format: SampleFormat,
 }
 
-/// Everything before the sample data, for `data_bytes` bytes of samples.
-fn header(spec: &WavSpec, data_bytes: u64) -> Result<Vec<u8>, std::io::Error> {
+/// Plain RIFF up to 4 GiB; RF64 (EBU Tech 3306) past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    Riff,
+    Rf64,
+}
+
+impl Form {
+    /// The form a file needs: RF64 once the RIFF size (everything after its size field,
+    /// pad byte included) no longer fits 32 bits.
+    fn for_sizes(header_len: u64, data_bytes: u64) -> Self {
+        let riff = header_len - 8 + data_bytes + data_bytes % 2;
+        if riff > u64::from(u32::MAX) {
+            Self::Rf64
+        } else {
+            Self::Riff
+        }
+    }
+}
+
+/// Bytes of the `ds64` body, reserved as a `JUNK` chunk in every file so a file that
+/// outgrows 4 GiB can become RF64 in place.
+const DS64_BODY: usize = 28;
+
+/// Everything before the sample data: RIFF/RF64 header, `JUNK`/`ds64`, `fmt ` (and `fact`
+/// for float), the metadata chunks, and the `data` chunk header.
+fn header(spec: &WavSpec, meta: &[u8], data_bytes: u64) -> Vec<u8> {
+    let form = Form::for_sizes(header_len(spec, meta.len()), data_bytes);
+    header_as(form, spec, meta, data_bytes)
+}
+
+fn header_len(spec: &WavSpec, meta_len: usize) -> u64 {
+    let fmt = if spec.format == SampleFormat::Float32 {
+        8 + 18 + 12
+    } else {
+        8 + 16
+    };
+    (12 + 8 + DS64_BODY + fmt + meta_len + 8) as u64
+}
+
+fn header_as(form: Form, spec: &WavSpec, meta: &[u8], data_bytes: u64) -> Vec<u8> {
     let float = spec.format == SampleFormat::Float32;
     let block_align = spec.channels * spec.format.bits() / 8;
-    let mut h = Vec::with_capacity(64);
-    h.extend_from_slice(b"RIFF\0\0\0\0WAVE");
+    let frames = data_bytes / u64::from(block_align.max(1));
+    let riff_size = header_len(spec, meta.len()) - 8 + data_bytes + data_bytes % 2;
+    // In RF64 the 32-bit fields say "see ds64".
+    let size32 = |v: u64| {
+        if form == Form::Rf64 {
+            u32::MAX
+        } else {
+            v as u32
+        }
+    };
+    let mut h = Vec::with_capacity(header_len(spec, meta.len()) as usize);
+    h.extend_from_slice(if form == Form::Rf64 { b"RF64" } else { b"RIFF" });
+    h.extend_from_slice(&size32(riff_size).to_le_bytes());
+    h.extend_from_slice(b"WAVE");
+    if form == Form::Rf64 {
+        h.extend_from_slice(b"ds64");
+        h.extend_from_slice(&(DS64_BODY as u32).to_le_bytes());
+        h.extend_from_slice(&riff_size.to_le_bytes());
+        h.extend_from_slice(&data_bytes.to_le_bytes());
+        h.extend_from_slice(&frames.to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes()); // no size table
+    } else {
+        h.extend_from_slice(b"JUNK");
+        h.extend_from_slice(&(DS64_BODY as u32).to_le_bytes());
+        h.extend_from_slice(&[0; DS64_BODY]);
+    }
     // fmt: 16 bytes for PCM; WAVEFORMATEX (18, cbSize = 0) for float.
     h.extend_from_slice(b"fmt ");
     h.extend_from_slice(&(if float { 18u32 } else { 16 }).to_le_bytes());
@@ -62,35 +131,15 @@ fn header(spec: &WavSpec, data_bytes: u64) -> Result<Vec<u8>, std::io::Error> {
     h.extend_from_slice(&spec.format.bits().to_le_bytes());
     if float {
         h.extend_from_slice(&0u16.to_le_bytes());
-        let frames = data_bytes / u64::from(block_align.max(1));
         h.extend_from_slice(b"fact");
         h.extend_from_slice(&4u32.to_le_bytes());
-        h.extend_from_slice(&u32::try_from(frames).unwrap_or(u32::MAX).to_le_bytes());
+        h.extend_from_slice(&size32(frames).to_le_bytes());
     }
+    h.extend_from_slice(meta);
     h.extend_from_slice(b"data");
-    h.extend_from_slice(&(data_bytes as u32).to_le_bytes());
-    debug_assert_eq!(h.len() as u64, header_len(spec));
-    let riff = riff_size(spec, data_bytes)?;
-    h[4..8].copy_from_slice(&riff.to_le_bytes());
-    Ok(h)
-}
-
-fn header_len(spec: &WavSpec) -> u64 {
-    if spec.format == SampleFormat::Float32 {
-        58
-    } else {
-        44
-    }
-}
-
-/// The RIFF chunk size for `data_bytes` of samples, or why it cannot be written.
-fn riff_size(spec: &WavSpec, data_bytes: u64) -> Result<u32, std::io::Error> {
-    let riff = header_len(spec) - 8 + data_bytes + data_bytes % 2;
-    u32::try_from(riff).map_err(|_| {
-        std::io::Error::other(format!(
-            "{data_bytes} bytes of audio exceed the 4 GiB limit of a WAV file"
-        ))
-    })
+    h.extend_from_slice(&size32(data_bytes).to_le_bytes());
+    debug_assert_eq!(h.len() as u64, header_len(spec, meta.len()));
+    h
 }
 
 /// A WAV file being written block by block.
@@ -102,34 +151,55 @@ pub struct WavWriter {
     /// Declared after `out` so the file is closed before its temporary is removed.
     pending: PendingFile,
     spec: WavSpec,
+    /// The `bext` / `iXML` chunks, fixed for the file's life.
+    meta: Vec<u8>,
     data_bytes: u64,
     bytes: Vec<u8>,
 }
 
 impl WavWriter {
     /// Creates `<dir>/.<name>.partial` beside `final_path`; nothing appears under the final
-    /// name until [`PendingFile::commit`].
+    /// name until [`PendingFile::commit`]. No metadata chunks.
     ///
     /// # Errors
     /// [`IoError::Invalid`] for zero channels or rate; [`IoError::Write`] when the
     /// temporary cannot be created (missing folder, read-only volume).
     pub fn create(final_path: &Path, spec: WavSpec) -> Result<Self, IoError> {
+        Self::create_with(final_path, spec, &WavMetadata::default())
+    }
+
+    /// As [`WavWriter::create`], with Broadcast Wave `bext` and/or `iXML` chunks.
+    ///
+    /// # Errors
+    /// As [`WavWriter::create`].
+    pub fn create_with(
+        final_path: &Path,
+        spec: WavSpec,
+        metadata: &WavMetadata,
+    ) -> Result<Self, IoError> {
         if spec.channels == 0 || spec.sample_rate == 0 {
             return Err(IoError::invalid(
                 final_path,
                 "a WAV file needs channels and a sample rate",
             ));
         }
+        let mut meta = Vec::new();
+        if let Some(b) = &metadata.bext {
+            meta.extend(bext_chunk(b, &spec));
+        }
+        if let Some(x) = &metadata.ixml {
+            meta.extend(ixml_chunk(x));
+        }
         let (file, temp) = create_temp(final_path)?;
         let pending = PendingFile::new(temp, final_path.into());
         let mut out = BufWriter::with_capacity(1 << 18, file);
-        let head = header(&spec, 0).map_err(|e| IoError::write(final_path, e))?;
-        out.write_all(&head)
+        out.write_all(&header(&spec, &meta, 0))
             .map_err(|e| IoError::write(final_path, e))?;
         Ok(Self {
             out,
             pending,
             spec,
+            meta,
             data_bytes: 0,
             bytes: Vec::new(),
         })
@@ -225,13 +295,10 @@ impl WavWriter {
     }
 
     fn flush_block(&mut self) -> Result<(), IoError> {
-        let total = self.data_bytes + self.bytes.len() as u64;
-        // Refuse before writing, so a file never holds more than its header can say.
-        riff_size(&self.spec, total).map_err(|e| IoError::write(self.pending.final_path(), e))?;
         self.out
             .write_all(&self.bytes)
             .map_err(|e| IoError::write(self.pending.final_path(), e))?;
-        self.data_bytes = total;
+        self.data_bytes += self.bytes.len() as u64;
         Ok(())
     }
 
@@ -245,6 +312,7 @@ impl WavWriter {
             out,
             pending,
             spec,
+            meta,
             data_bytes,
             ..
         } = self;
@@ -254,7 +322,7 @@ impl WavWriter {
             // RIFF chunks are word aligned: an odd-sized data chunk gets a pad byte.
             file.write_all(&[0]).map_err(fail)?;
         }
-        let head = header(&spec, data_bytes).map_err(fail)?;
+        let head = header(&spec, &meta, data_bytes);
         file.seek(SeekFrom::Start(0)).map_err(fail)?;
         file.write_all(&head).map_err(fail)?;
         file.sync_all().map_err(fail)?;
@@ -266,6 +334,10 @@ impl WavWriter {
 mod tests {
     use super::*;
 
+    fn u32_at(h: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(h[at..at + 4].try_into().unwrap())
+    }
+
     #[test]
     fn header_sizes_follow_the_data() {
         let spec = WavSpec {
@@ -273,48 +345,129 @@ mod tests {
             channels: 2,
             format: SampleFormat::Int24,
         };
-        let h = header(&spec, 600).unwrap();
-        assert_eq!(h.len(), 44);
+        let h = header(&spec, &[], 600);
+        assert_eq!(h.len(), 80);
         assert_eq!(&h[..4], b"RIFF");
-        assert_eq!(u32::from_le_bytes(h[4..8].try_into().unwrap()), 36 + 600);
-        assert_eq!(u32::from_le_bytes(h[40..44].try_into().unwrap()), 600);
-        // block align 6, byte rate 288000, 24 bits
-        assert_eq!(u16::from_le_bytes(h[32..34].try_into().unwrap()), 6);
-        assert_eq!(u32::from_le_bytes(h[28..32].try_into().unwrap()), 288_000);
+        assert_eq!(u32_at(&h, 4), 72 + 600);
+        assert_eq!(&h[12..16], b"JUNK");
+        assert_eq!(&h[48..52], b"fmt ");
+        // byte rate 288000, block align 6, 24 bits
+        assert_eq!(u32_at(&h, 64), 288_000);
+        assert_eq!(u16::from_le_bytes(h[68..70].try_into().unwrap()), 6);
+        assert_eq!(&h[72..76], b"data");
+        assert_eq!(u32_at(&h, 76), 600);
         // An odd data chunk counts its pad byte in the RIFF size.
         let odd = header(
             &WavSpec {
                 channels: 1,
                 ..spec
             },
+            &[],
             3,
-        )
-        .unwrap();
-        assert_eq!(u32::from_le_bytes(odd[4..8].try_into().unwrap()), 36 + 4);
+        );
+        assert_eq!(u32_at(&odd, 4), 72 + 4);
         let f = header(
             &WavSpec {
                 format: SampleFormat::Float32,
                 ..spec
             },
+            &[],
             800,
-        )
-        .unwrap();
-        assert_eq!(f.len(), 58);
-        assert_eq!(&f[38..42], b"fact");
-        assert_eq!(u32::from_le_bytes(f[46..50].try_into().unwrap()), 100);
+        );
+        assert_eq!(f.len(), 94);
+        assert_eq!(&f[74..78], b"fact");
+        assert_eq!(u32_at(&f, 82), 100);
     }
 
     #[test]
-    fn plain_wav_refuses_data_past_4_gib() {
+    fn rf64_starts_where_the_riff_size_overflows() {
         let spec = WavSpec {
             sample_rate: 48_000,
             channels: 2,
             format: SampleFormat::Int24,
         };
-        let limit = u64::from(u32::MAX);
-        assert!(header(&spec, limit - 37).is_ok());
-        // 36 bytes of header after the size field, plus a pad byte for odd data.
-        assert!(header(&spec, limit - 36).is_err());
-        assert!(header(&spec, limit - 35).is_err());
+        let len = header_len(&spec, 0);
+        // The RIFF size counts everything after its own field: header - 8 + data (+ pad).
+        let room = u64::from(u32::MAX) - (len - 8);
+        assert_eq!(room % 2, 1);
+        assert_eq!(Form::for_sizes(len, room - 1), Form::Riff); // even, fits exactly
+        assert_eq!(Form::for_sizes(len, room), Form::Rf64); // odd: its pad byte overflows
+        assert_eq!(Form::for_sizes(len, room + 1), Form::Rf64);
+        assert_eq!(Form::for_sizes(len, 6 << 30), Form::Rf64);
+        assert_eq!(Form::for_sizes(len, 0), Form::Riff);
+        // Metadata chunks take room from the audio.
+        assert_eq!(Form::for_sizes(len + 700, room - 1), Form::Rf64);
+    }
+
+    #[test]
+    fn rf64_header_carries_64_bit_sizes_in_ds64() {
+        let spec = WavSpec {
+            sample_rate: 48_000,
+            channels: 2,
+            format: SampleFormat::Float32,
+        };
+        let data = 5u64 << 30; // 5 GiB
+        let h = header(&spec, &[], data);
+        assert_eq!(&h[..4], b"RF64");
+        assert_eq!(u32_at(&h, 4), u32::MAX);
+        assert_eq!(&h[12..16], b"ds64");
+        assert_eq!(u32_at(&h, 16), 28);
+        let u64_at = |at: usize| u64::from_le_bytes(h[at..at + 8].try_into().unwrap());
+        assert_eq!(u64_at(20), h.len() as u64 - 8 + data);
+        assert_eq!(u64_at(28), data);
+        assert_eq!(u64_at(36), data / 8);
+        assert_eq!(u32_at(&h, 44), 0);
+        // fact and data point at ds64.
+        assert_eq!(u32_at(&h, 82), u32::MAX);
+        assert_eq!(u32_at(&h, h.len() - 4), u32::MAX);
+        assert_eq!(
+            h.len(),
+            header(&spec, &[], 0).len(),
+            "the header keeps its size"
+        );
+    }
+
+    #[test]
+    fn ffmpeg_reads_an_rf64_header() {
+        // A small file forced into RF64 shows the ds64 layout to an independent reader.
+        let Ok(out) = std::process::Command::new("ffprobe")
+            .arg("-version")
+            .output()
+        else {
+            eprintln!("skipped: ffprobe is not installed");
+            return;
+        };
+        assert!(out.status.success());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rf64.wav");
+        let spec = WavSpec {
+            sample_rate: 48_000,
+            channels: 2,
+            format: SampleFormat::Int16,
+        };
+        let data: Vec<u8> = (0..4800u32 * 4).map(|i| (i % 251) as u8).collect();
+        let mut bytes = header_as(Form::Rf64, &spec, &[], data.len() as u64);
+        bytes.extend_from_slice(&data);
+        std::fs::write(&path, bytes).unwrap();
+        let probe = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_name,sample_rate,channels,duration_ts",
+            ])
+            .args(["-of", "default=nw=1"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&probe.stdout);
+        for want in [
+            "codec_name=pcm_s16le",
+            "sample_rate=48000",
+            "channels=2",
+            "duration_ts=4800",
+        ] {
+            assert!(text.contains(want), "ffprobe: {text}");
+        }
     }
 }

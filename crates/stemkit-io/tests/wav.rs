@@ -120,7 +120,7 @@ fn odd_sized_data_gets_its_pad_byte() {
         format: SampleFormat::Int24,
     };
     write_int(&path, spec, &[vec![1, -2, 8_388_607]], 2);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), 44 + 9 + 1);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 80 + 9 + 1);
     assert_eq!(hound_ints(&path).1, vec![1, -2, 8_388_607]);
 }
 
