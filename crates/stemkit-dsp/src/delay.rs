@@ -96,7 +96,8 @@ impl Delay {
     }
 
     /// Runs the loop on a full-scale impulse until it stays silent and returns the index
-    /// of the last sample at or above -96 dBFS (the state is reset afterwards).
+    /// of the last sample at or above -96 dBFS, or the cap when it is still ringing there
+    /// (the state is reset afterwards).
     fn measure_tail(&mut self, sample_rate: f64) -> usize {
         let cap = (TAIL_CAP_S * sample_rate) as usize;
         let ring: usize = self.filters.iter().map(|c| c.ring_out(SILENCE)).sum();
@@ -111,11 +112,13 @@ impl Delay {
             if y.abs() >= SILENCE {
                 last_loud = n;
             } else if n > last_loud + quiet_for {
-                break;
+                self.reset();
+                return last_loud;
             }
         }
+        // Still ringing at the cap.
         self.reset();
-        last_loud
+        cap
     }
 }
 
