@@ -57,6 +57,39 @@ threshold_db = -20.0"#,
         r#"type = "limiter"
 ceiling_dbtp = -1.0"#,
     ),
+    (
+        "saturation tape",
+        r#"type = "saturation"
+character = "tape"
+drive_db = 12.0"#,
+    ),
+    (
+        "saturation tube",
+        r#"type = "saturation"
+character = "tube"
+drive_db = 12.0"#,
+    ),
+    (
+        "saturation clip",
+        r#"type = "saturation"
+character = "clip"
+drive_db = 12.0"#,
+    ),
+    (
+        "reverb",
+        r#"type = "reverb"
+decay_s = 1.8
+predelay_ms = 20.0"#,
+    ),
+    (
+        "delay (filters, pp)",
+        r#"type = "delay"
+time = "1/8."
+feedback = 0.5
+lowcut = 150.0
+highcut = 6000.0
+pingpong = true"#,
+    ),
 ];
 
 fn noise(frames: usize, seed: u32) -> Vec<f32> {

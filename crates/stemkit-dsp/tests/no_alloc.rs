@@ -24,6 +24,12 @@ const INSERTS: &[&str] = &[
     r#"{ type = "compressor", style = "varimu", threshold_db = -30.0, mix = 0.6 }"#,
     r#"{ type = "compressor", style = "clean", threshold_db = -20.0, release = 80.0, key = "Kick" }"#,
     r#"{ type = "limiter", ceiling_dbtp = -1.0, lookahead_ms = 2.0 }"#,
+    r#"{ type = "saturation", character = "tape", drive_db = 12.0 }"#,
+    r#"{ type = "saturation", character = "tube", drive_db = 18.0, mix = 0.7, output_db = -4.0 }"#,
+    r#"{ type = "saturation", character = "clip", drive_db = 6.0 }"#,
+    r#"{ type = "reverb", decay_s = 0.8, predelay_ms = 25.0, size = 0.7, damping = 0.6, width = 0.8, mix = 0.5 }"#,
+    r#"{ type = "delay", time = "1/64", feedback = 0.6, lowcut = 150.0, highcut = 6000.0, pingpong = true, mix = 0.4 }"#,
+    r#"{ type = "delay", time = 90.0, feedback = 0.3 }"#,
 ];
 
 const RATE: f64 = 48_000.0;
