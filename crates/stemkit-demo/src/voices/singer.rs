@@ -161,9 +161,13 @@ impl Singer {
             for (f, level) in self.formants.iter_mut().zip(LEVEL) {
                 voiced += f.process(source, Mode::Band) * level;
             }
-            let hiss =
-                self.hiss.process(self.breath.sample(), Mode::High) * self.consonant.sample();
-            *s = (voiced * self.amp.sample() + 0.25 * hiss) * self.gain;
+            let mut y = voiced * self.amp.sample();
+            // Between consonants (their decay settled to exactly 0) the hiss is skipped.
+            if self.consonant.level != 0.0 {
+                let hiss = self.hiss.process(self.breath.sample(), Mode::High);
+                y += 0.25 * hiss * self.consonant.sample();
+            }
+            *s = y * self.gain;
         }
     }
 }
