@@ -335,3 +335,27 @@ pub fn measure(signal: &AudioBuffer, sample_rate: u32) -> Result<Measurements, A
     meter.add(signal);
     Ok(meter.finish())
 }
+
+/// Meters an audio file at its own rate, streaming it block by block.
+///
+/// # Errors
+/// The decoder's error (naming the file), or a layout the meter does not take.
+pub fn meter_file(
+    path: &std::path::Path,
+) -> Result<(stemkit_io::SourceInfo, Measurements), AnalysisError> {
+    let info = stemkit_io::probe(path)?;
+    let mut reader = stemkit_io::SourceReader::open(path, info.sample_rate, 0.0)?;
+    let mut meter = Meter::new(info.channels, info.sample_rate)
+        .map_err(|e| AnalysisError::Unsupported(format!("{}: {e}", path.display())))?;
+    let mut block = AudioBuffer::new(info.channels, 8192);
+    loop {
+        block.set_frames(8192);
+        let n = reader.read(&mut block)?;
+        block.set_frames(n);
+        meter.add(&block);
+        if n < 8192 {
+            break;
+        }
+    }
+    Ok((info, meter.finish()))
+}
