@@ -60,19 +60,84 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
+type Verified = (stemkit_analysis::Measurements, String);
+
+/// Verifies every printed file on its own thread (metering is the costly part), in the
+/// order of the render's files.
+fn verify_all(render: &Render) -> Result<Vec<Verified>, String> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Verified, String>>>> = render
+        .files
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(render.files.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = render.files.get(i) else { break };
+                    let r = verify(f);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| match m.into_inner().ok().flatten() {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(e),
+            None => Err("verification did not run".to_owned()),
+        })
+        .collect()
+}
+
+/// Reads a printed file back: its header must say what the render wrote.
+fn verify(f: &stemkit_engine::Printed) -> Result<Verified, String> {
+    let path = f.pending.temp_path();
+    let shown = f.pending.final_path().display();
+    let (info, m) =
+        stemkit_analysis::meter_file(path).map_err(|e| format!("verifying {shown}: {e}"))?;
+    let expect = (f.sample_rate, f.channels, Some(f.frames), Some(f.bit_depth));
+    let found = (
+        info.sample_rate,
+        info.channels,
+        info.frames,
+        info.bits_per_sample,
+    );
+    if expect != found || m.frames != f.frames {
+        return Err(format!(
+            "verifying {shown}: wrote {} Hz, {} ch, {} frames, {} bits but read back {} Hz, {} ch, {:?} frames ({} decoded), {:?} bits",
+            f.sample_rate,
+            f.channels,
+            f.frames,
+            f.bit_depth,
+            info.sample_rate,
+            info.channels,
+            info.frames,
+            m.frames,
+            info.bits_per_sample
+        ));
+    }
+    let sha = stemkit_io::sha256_file(path).map_err(|e| e.to_string())?;
+    Ok((m, sha))
+}
+
 fn dbfs(linear: f64) -> Option<f64> {
     (linear > 0.0).then(|| 20.0 * linear.log10())
 }
 
 impl Report {
-    /// Builds the report of `render`, hashing every file under its temporary name.
-    pub fn build(
-        session: &Session,
-        render: &Render,
-        took: Duration,
-    ) -> Result<Self, stemkit_io::IoError> {
+    /// Builds the report of `render`: re-reads every file under its temporary name,
+    /// checks it holds what the render meant to write, meters and hashes it.
+    pub fn build(session: &Session, render: &Render, took: Duration) -> Result<Self, String> {
+        let checks = verify_all(render)?;
         let mut files = Vec::with_capacity(render.files.len());
-        for f in &render.files {
+        for (f, (m, sha256)) in render.files.iter().zip(checks) {
             let final_path = f.pending.final_path();
             let abs = std::path::absolute(final_path).unwrap_or_else(|_| final_path.to_path_buf());
             files.push(FileEntry {
@@ -89,10 +154,10 @@ impl Report {
                 sample_rate: f.sample_rate,
                 bit_depth: f.bit_depth,
                 peak_dbfs: dbfs(f.peak),
-                true_peak_dbtp: None,
-                lufs_i: None,
+                true_peak_dbtp: m.true_peak_dbtp,
+                lufs_i: m.integrated_lufs,
                 clipped_samples: f.clipped,
-                sha256: stemkit_io::sha256_file(f.pending.temp_path())?,
+                sha256,
             });
         }
         let null_test = render
