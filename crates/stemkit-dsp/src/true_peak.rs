@@ -38,13 +38,14 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-/// `Σ a·b`, with eight partial sums so the compiler can keep them in vector registers.
+/// `Σ a·b` over fixed-length arrays, with eight partial sums so the compiler can keep
+/// them in one vector register (a single running sum would serialise on the adds).
 #[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+fn dot<const N: usize>(a: &[f32; N], b: &[f32; N]) -> f32 {
     let mut acc = [0.0_f32; 8];
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+    for k in 0..N / 8 {
         for i in 0..8 {
-            acc[i] += ca[i] * cb[i];
+            acc[i] += a[8 * k + i] * b[8 * k + i];
         }
     }
     acc.iter().sum()
@@ -76,7 +77,9 @@ impl<const N: usize> Midpoint<N> {
         self.history[self.pos] = x;
         self.history[self.pos + N] = x;
         self.pos = if self.pos + 1 == N { 0 } else { self.pos + 1 };
-        let window = &self.history[self.pos..self.pos + N];
+        let window: &[f32; N] = self.history[self.pos..self.pos + N]
+            .try_into()
+            .expect("the history holds 2N samples");
         (window[N / 2 - 1], dot(window, &self.coeffs))
     }
 

@@ -154,11 +154,12 @@ fn reference_meter_reads_known_true_peaks() {
     );
 }
 
-/// Output true peak ≤ ceiling + 0.1 dB on every hard signal, at two rates and ceilings.
+/// Output true peak ≤ ceiling + 0.1 dB on every hard signal, at three rates and two
+/// ceilings (and not limited more than 1 dB below the ceiling).
 #[test]
 fn output_true_peak_stays_under_the_ceiling() {
     let (mut report, mut over) = (Vec::new(), Vec::new());
-    for rate in [44_100.0, 48_000.0] {
+    for rate in [44_100.0, 48_000.0, 96_000.0] {
         for ceiling in [-1.0, 0.0] {
             let text = format!("type = \"limiter\"\nceiling_dbtp = {ceiling}");
             for (name, mut x) in hard_signals(rate) {
