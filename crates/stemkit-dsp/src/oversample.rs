@@ -31,65 +31,42 @@ pub const FACTOR: usize = 8;
 /// Kaiser β for 100 dB of stopband attenuation (Kaiser's formula 0.1102 (A - 8.7)).
 const BETA: f64 = 0.1102 * (100.0 - 8.7);
 
-/// The past `len` samples in a doubled buffer, so the newest-first window is always one
-/// contiguous slice (no wrap inside the dot product, which lets it vectorise).
+/// A FIR over a stream processed in blocks. The history is kept in front of each block so
+/// every tap reads one contiguous slice, and the sum runs tap by tap across the block (an
+/// `axpy` the compiler vectorises) rather than as one short dot product per output.
 #[derive(Clone)]
-struct History {
+struct Fir {
+    taps: Vec<f32>,
+    /// The last `taps.len() - 1` inputs, then room for a block.
     buf: Vec<f32>,
-    len: usize,
-    pos: usize,
 }
 
-impl History {
-    fn new(len: usize) -> Self {
-        Self {
-            buf: vec![0.0; 2 * len],
-            len,
-            pos: 0,
+impl Fir {
+    fn new(taps: Vec<f32>, max_block: usize) -> Self {
+        let buf = vec![0.0; taps.len() - 1 + max_block];
+        Self { taps, buf }
+    }
+
+    /// `out[i] = Σ taps[k] · input[i - k]`, continuing the previous block.
+    fn run(&mut self, input: &[f32], out: &mut [f32]) {
+        let (h, n) = (self.taps.len() - 1, input.len());
+        self.buf[h..h + n].copy_from_slice(input);
+        out.fill(0.0);
+        for (k, &c) in self.taps.iter().enumerate() {
+            // Every other tap of a half-band filter is an exact zero.
+            if c == 0.0 {
+                continue;
+            }
+            for (o, &x) in out.iter_mut().zip(&self.buf[h - k..h - k + n]) {
+                *o += c * x;
+            }
         }
-    }
-
-    #[inline]
-    fn push(&mut self, x: f32) {
-        self.pos = if self.pos == 0 {
-            self.len - 1
-        } else {
-            self.pos - 1
-        };
-        self.buf[self.pos] = x;
-        self.buf[self.pos + self.len] = x;
-    }
-
-    /// The last `len` samples, newest first.
-    #[inline]
-    fn newest_first(&self) -> &[f32] {
-        &self.buf[self.pos..self.pos + self.len]
+        self.buf.copy_within(n..n + h, 0);
     }
 
     fn clear(&mut self) {
         self.buf.fill(0.0);
     }
-}
-
-/// Σ a[i]·b[i] over the shorter slice, in eight independent partial sums so the compiler
-/// can keep them in SIMD registers.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0_f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut sum = ra.iter().zip(rb).map(|(x, y)| x * y).sum::<f32>();
-    for v in acc {
-        sum += v;
-    }
-    sum
 }
 
 /// Zeroth-order modified Bessel function of the first kind (power series; converges for
@@ -123,109 +100,165 @@ fn kaiser_lowpass(len: usize, cutoff: f64) -> Vec<f32> {
         })
         .collect();
     let sum: f64 = h.iter().sum();
-    h.iter().map(|v| (v / sum) as f32).collect()
+    // Taps that are zero in exact arithmetic (every other tap of a half-band) come out
+    // near 1e-17; storing exact zeros lets the filter skip them.
+    h.iter()
+        .map(|v| {
+            if v.abs() < 1e-12 {
+                0.0
+            } else {
+                (v / sum) as f32
+            }
+        })
+        .collect()
 }
 
 /// Doubles the rate: zero-stuffing followed by the low-pass, computed as two polyphase
 /// branches so no multiplication by a stuffed zero is done.
 #[derive(Clone)]
 struct Up2 {
-    even: Vec<f32>,
-    odd: Vec<f32>,
-    hist: History,
+    even: Fir,
+    odd: Fir,
+    scratch: [Vec<f32>; 2],
 }
 
 impl Up2 {
-    fn new(taps: &[f32]) -> Self {
+    fn new(taps: &[f32], max_block: usize) -> Self {
         // Zero-stuffing halves the level; the factor 2 restores it.
-        let even: Vec<f32> = taps.iter().step_by(2).map(|h| 2.0 * h).collect();
-        let odd: Vec<f32> = taps.iter().skip(1).step_by(2).map(|h| 2.0 * h).collect();
-        let hist = History::new(even.len());
-        Self { even, odd, hist }
+        let phase = |skip: usize| taps.iter().skip(skip).step_by(2).map(|h| 2.0 * h).collect();
+        Self {
+            even: Fir::new(phase(0), max_block),
+            odd: Fir::new(phase(1), max_block),
+            scratch: [vec![0.0; max_block], vec![0.0; max_block]],
+        }
     }
 
-    #[inline]
-    fn process(&mut self, x: f32) -> [f32; 2] {
-        self.hist.push(x);
-        let h = self.hist.newest_first();
-        [dot(&self.even, h), dot(&self.odd, h)]
+    /// `input` (n samples) to `out` (2n samples).
+    fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        let n = input.len();
+        let [e, o] = &mut self.scratch;
+        self.even.run(input, &mut e[..n]);
+        self.odd.run(input, &mut o[..n]);
+        for ((pair, &a), &b) in out.chunks_exact_mut(2).zip(&e[..n]).zip(&o[..n]) {
+            pair[0] = a;
+            pair[1] = b;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.even.clear();
+        self.odd.clear();
     }
 }
 
-/// Halves the rate: the low-pass evaluated only at the kept (even) high-rate instants.
+/// Halves the rate: the low-pass evaluated only at the kept (even) high-rate instants,
+/// `w[i] = Σ g[j] v[2i - j]`, split into the even taps over the even inputs and the odd
+/// taps over the odd inputs (one input later, hence the leading zero tap).
 #[derive(Clone)]
 struct Down2 {
-    taps: Vec<f32>,
-    hist: History,
+    even: Fir,
+    odd: Fir,
+    split: [Vec<f32>; 2],
+    scratch: Vec<f32>,
 }
 
 impl Down2 {
-    fn new(taps: Vec<f32>) -> Self {
-        let hist = History::new(taps.len());
-        Self { taps, hist }
+    fn new(taps: &[f32], max_block: usize) -> Self {
+        let even = taps.iter().step_by(2).copied().collect();
+        let odd = std::iter::once(0.0)
+            .chain(taps.iter().skip(1).step_by(2).copied())
+            .collect();
+        Self {
+            even: Fir::new(even, max_block),
+            odd: Fir::new(odd, max_block),
+            split: [vec![0.0; max_block], vec![0.0; max_block]],
+            scratch: vec![0.0; max_block],
+        }
     }
 
-    #[inline]
-    fn process(&mut self, pair: [f32; 2]) -> f32 {
-        self.hist.push(pair[0]);
-        let y = dot(&self.taps, self.hist.newest_first());
-        self.hist.push(pair[1]);
-        y
+    /// `input` (2n samples) to `out` (n samples).
+    fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        let [e, o] = &mut self.split;
+        for ((pair, a), b) in input.chunks_exact(2).zip(&mut e[..n]).zip(&mut o[..n]) {
+            *a = pair[0];
+            *b = pair[1];
+        }
+        self.even.run(&e[..n], out);
+        self.odd.run(&o[..n], &mut self.scratch[..n]);
+        for (y, &v) in out.iter_mut().zip(&self.scratch[..n]) {
+            *y += v;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.even.clear();
+        self.odd.clear();
     }
 }
 
-/// One channel's 8× up/down-sampler.
+/// One channel's 8× up/down-sampler for blocks of up to `max_block` samples.
 #[derive(Clone)]
 pub struct Oversampler {
     up: [Up2; 3],
     down: [Down2; 3],
-}
-
-impl Default for Oversampler {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// The signal at 2×, 4× and 8×.
+    at: [Vec<f32>; 3],
 }
 
 impl Oversampler {
-    /// Designs the filters (main thread; allocates).
+    /// Designs the filters and sizes the buffers for blocks of up to `max_block` samples
+    /// (main thread; allocates).
     #[must_use]
-    pub fn new() -> Self {
+    pub fn new(max_block: usize) -> Self {
         let s1 = kaiser_lowpass(159, 22.0 / 96.0);
         let s2 = kaiser_lowpass(31, 0.25);
         let s3_up = kaiser_lowpass(21, 0.25);
         let s3_down = kaiser_lowpass(20, 0.25);
+        let (m2, m4) = (2 * max_block, 4 * max_block);
         Self {
-            up: [Up2::new(&s1), Up2::new(&s2), Up2::new(&s3_up)],
-            down: [Down2::new(s1), Down2::new(s2), Down2::new(s3_down)],
+            up: [
+                Up2::new(&s1, max_block),
+                Up2::new(&s2, m2),
+                Up2::new(&s3_up, m4),
+            ],
+            down: [
+                Down2::new(&s1, max_block),
+                Down2::new(&s2, m2),
+                Down2::new(&s3_down, m4),
+            ],
+            at: [vec![0.0; m2], vec![0.0; m4], vec![0.0; FACTOR * max_block]],
         }
     }
 
-    /// One base-rate sample through `curve`, which sees the [`FACTOR`] oversampled values
-    /// in time order; returns the base-rate output, [`LATENCY`] samples late.
-    #[inline]
-    pub fn process(&mut self, x: f32, mut curve: impl FnMut(f32) -> f32) -> f32 {
+    /// One block at the base rate through `curve`, which transforms the [`FACTOR`] times
+    /// longer oversampled block in place; `output` (as long as `input`) receives the
+    /// result, [`LATENCY`] samples late.
+    ///
+    /// # Panics
+    /// When the block is longer than the `max_block` the oversampler was made for.
+    pub fn process(&mut self, input: &[f32], output: &mut [f32], curve: impl FnOnce(&mut [f32])) {
+        let n = input.len();
         let [up1, up2, up3] = &mut self.up;
         let [down1, down2, down3] = &mut self.down;
-        let mut at2 = [0.0; 2];
-        for (a, out2) in up1.process(x).into_iter().zip(&mut at2) {
-            let mut at4 = [0.0; 2];
-            for (b, out4) in up2.process(a).into_iter().zip(&mut at4) {
-                let [c0, c1] = up3.process(b);
-                *out4 = down3.process([curve(c0), curve(c1)]);
-            }
-            *out2 = down2.process(at4);
-        }
-        down1.process(at2)
+        let [at2, at4, at8] = &mut self.at;
+        let (at2, at4, at8) = (&mut at2[..2 * n], &mut at4[..4 * n], &mut at8[..8 * n]);
+        up1.process(input, at2);
+        up2.process(at2, at4);
+        up3.process(at4, at8);
+        curve(at8);
+        down3.process(at8, at4);
+        down2.process(at4, at2);
+        down1.process(at2, output);
     }
 
     /// Clears every filter history.
     pub fn reset(&mut self) {
         for u in &mut self.up {
-            u.hist.clear();
+            u.clear();
         }
         for d in &mut self.down {
-            d.hist.clear();
+            d.clear();
         }
     }
 }
@@ -237,18 +270,26 @@ mod tests {
     /// The linear path: a half-sample average stands in for a curve evaluated with
     /// first-order antiderivative anti-aliasing in its linear region.
     fn linear_response(input: &[f32]) -> Vec<f32> {
-        let mut os = Oversampler::new();
+        let mut os = Oversampler::new(64);
         let mut prev = 0.0;
-        input
-            .iter()
-            .map(|&x| {
-                os.process(x, |u| {
-                    let y = 0.5 * (u + prev);
-                    prev = u;
-                    y
-                })
-            })
-            .collect()
+        let mut out = vec![0.0; input.len()];
+        // Uneven blocks: the result must not depend on the block boundaries.
+        let mut pos = 0;
+        for len in [1, 64, 17, 63, 2].into_iter().cycle() {
+            if pos == input.len() {
+                break;
+            }
+            let len = len.min(input.len() - pos);
+            os.process(&input[pos..pos + len], &mut out[pos..pos + len], |buf| {
+                for u in buf {
+                    let y = 0.5 * (*u + prev);
+                    prev = *u;
+                    *u = y;
+                }
+            });
+            pos += len;
+        }
+        out
     }
 
     fn gain_at(freq: f64, rate: f64) -> f64 {
