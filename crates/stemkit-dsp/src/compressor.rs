@@ -28,9 +28,14 @@
 //! it takes to fall to 37 % (1/e) after the key drops below threshold. The detector is a
 //! peak follower (instant rise, release stage) followed by a one-pole attack smoother;
 //! the release stage's time constant is solved for so that the whole chain meets the set
-//! release time. `release = "auto"` adds a second, slow branch that charges only under
+//! release time (a release shorter than the attack cannot be met and falls at the
+//! attack's rate). `release = "auto"` adds a second, slow branch that charges only under
 //! sustained reduction: a short transient recovers at the fast rate, a long passage of
-//! reduction at the slow one (bus and clean 100 ms / 1 s, varimu 300 ms / 3 s).
+//! reduction at the slow one (fast / slow release and slow charge time: bus and clean
+//! 100 ms / 1 s / 0.5 s, varimu 300 ms / 3 s / 1 s).
+//!
+//! With `key` set, the detector reads the `sidechain` the engine passes to `process`
+//! (channels linked, any count); without one it falls back to the input.
 //!
 //! `mix` blends the dry input back in (parallel compression) and `makeup_db` scales the
 //! compressed part; both are folded into the computed gain, so the output is always the

@@ -189,12 +189,6 @@ impl Eq {
         Ok(())
     }
 
-    /// The bands as currently set (the targets of any running ramp).
-    #[must_use]
-    pub fn bands(&self) -> &[EqBand] {
-        &self.bands
-    }
-
     /// The analytic magnitude `|H(e^{jω})|` of all bands at `freq` Hz, at the prepared
     /// sample rate, for the current band settings.
     #[must_use]
