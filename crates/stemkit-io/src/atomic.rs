@@ -42,7 +42,7 @@ pub(crate) fn create_temp(final_path: &Path) -> Result<(File, PathBuf), IoError>
 ///
 /// [`PendingFile::commit`] renames it into place; dropping it uncommitted deletes it.
 /// Holding back the commit lets a render finish every file of a set (and check them)
-/// before any of them appears.
+/// before any of them appears. Main or worker thread (the commit renames and fsyncs).
 #[derive(Debug)]
 pub struct PendingFile {
     temp: PathBuf,
@@ -101,7 +101,8 @@ fn sync_parent(path: &Path) -> Result<(), IoError> {
         .map_err(|e| IoError::write(path, e))
 }
 
-/// A small file (a report, a session) written whole or not at all.
+/// A small file (a report, a session) written whole or not at all. Main or worker
+/// thread; dropping it before [`AtomicFile::commit`] removes the temporary.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), stemkit_io::IoError> {

@@ -152,12 +152,6 @@ impl Resampler {
         self.fft.output_delay()
     }
 
-    /// Input frames consumed per FFT block (the filter length).
-    #[must_use]
-    pub fn block_frames(&self) -> usize {
-        self.input[0].len()
-    }
-
     /// Drops `frames` more output frames from the front, to align the output grid with a
     /// start time between input frames. Call before the first [`Resampler::read`].
     pub fn skip_output(&mut self, frames: u64) {
