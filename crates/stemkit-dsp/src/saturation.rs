@@ -38,7 +38,8 @@
 //!
 //! # Latency and tail
 //! [`LATENCY`] = 89 samples at any rate (the oversampling filters' group delay, a whole
-//! number of samples by design). The tail is twice that (the symmetric filter response),
+//! number of samples by design). The tail, counted like every tail from the last input
+//! sample and so including the latency, is twice that (the filters' symmetric response),
 //! plus, for tube, the time the DC blocker needs to let its stored offset fall below
 //! -96 dBFS.
 //!
