@@ -29,7 +29,7 @@ const MAX_NULL_STEMS: usize = 256;
 /// Correlation below which a cross-correlation peak is not trusted as an offset.
 const MIN_CONFIDENCE: f64 = 0.3;
 /// Gains closer to unity than this are not reported, in dB.
-const GAIN_REPORT_DB: f64 = 0.05;
+const GAIN_REPORT_DB: f64 = 0.1;
 
 /// What to check against.
 #[derive(Clone, Debug, Default)]
@@ -431,17 +431,35 @@ impl<'a> Run<'a> {
                 return d;
             }
         }
-        let gains = solve(&fit.a, &fit.b);
-        let g: Vec<f64> = gains.iter().map(|g| g.unwrap_or(1.0)).collect();
-        let n = g.len();
-        let gab: f64 = (0..n).map(|i| g[i] * fit.b[i]).sum();
-        let gag: f64 = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i, j)))
-            .map(|(i, j)| g[i] * fit.a[i * n + j] * g[j])
-            .sum();
-        let after = (fit.mix_energy - 2.0 * gab + gag).max(0.0);
-        let improvement =
-            10.0 * (fit.residual_energy / after.max(fit.residual_energy * 1e-12)).log10();
+        // One stem off by a gain is the common case, and stems are often nearly collinear
+        // (a return fed mostly by one stem), which spreads a joint fit over several. So a
+        // single stem that explains the residual on its own is preferred to the joint fit.
+        let n = summed.len();
+        let single = (0..n)
+            .filter(|&k| fit.a[k * n + k] > 0.0)
+            .map(|k| (k, fit.rs[k] * fit.rs[k] / fit.a[k * n + k]))
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        let floor = fit.residual_energy * 1e-12;
+        let gain_of_one = single.and_then(|(k, explained)| {
+            let improvement =
+                10.0 * (fit.residual_energy / (fit.residual_energy - explained).max(floor)).log10();
+            (improvement >= 20.0).then(|| {
+                let mut g = vec![Some(1.0); n];
+                g[k] = Some(1.0 + fit.rs[k] / fit.a[k * n + k]);
+                (g, improvement)
+            })
+        });
+        let (gains, improvement) = gain_of_one.unwrap_or_else(|| {
+            let gains = solve(&fit.a, &fit.b);
+            let g: Vec<f64> = gains.iter().map(|g| g.unwrap_or(1.0)).collect();
+            let gab: f64 = (0..n).map(|i| g[i] * fit.b[i]).sum();
+            let gag: f64 = (0..n)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .map(|(i, j)| g[i] * fit.a[i * n + j] * g[j])
+                .sum();
+            let after = (fit.mix_energy - 2.0 * gab + gag).max(floor);
+            (gains, 10.0 * (fit.residual_energy / after).log10())
+        });
         d.gain_fit_improvement_db = Some(improvement);
         for (k, &i) in summed.iter().enumerate() {
             if let Some(gain_db) = gains[k].and_then(db) {
@@ -471,6 +489,7 @@ impl<'a> Run<'a> {
             d.master_bus = Some(mb);
         } else {
             d.missing_stem = true;
+            let after = fit.residual_energy / 10f64.powf(improvement / 10.0);
             let rel = 10.0 * (after / fit.mix_energy.max(f64::MIN_POSITIVE)).log10();
             d.findings.push(format!(
                 "the residual ({rel:.1} dB below the mix after the best offsets and gains) follows no stem and no gain on the mix: the mix holds material no stem carries (a missing stem or return)"

@@ -153,7 +153,9 @@ impl Meter {
         })
     }
 
-    /// Adds the valid frames of `block`. Does not allocate.
+    /// Adds the valid frames of `block`. Allocates only to grow the loudness-range
+    /// history (one value per 100 ms), so it suits the render's worker thread, not an audio
+    /// callback.
     ///
     /// # Panics
     /// When `block` has a different channel count than the meter.
