@@ -636,15 +636,31 @@ fn bad_folders_and_files_give_clear_messages() {
     Set::new().write(dir.path());
     std::fs::write(dir.path().join("Notes_124_Am.wav"), "this is not audio\n").unwrap();
     std::fs::write(dir.path().join("Empty_124_Am.flac"), b"").unwrap();
+    // A WAV cut in half: its header promises more audio than the file holds.
+    let kick = std::fs::read(dir.path().join(file("Kick"))).unwrap();
+    std::fs::write(dir.path().join("Cut_124_Am.wav"), &kick[..kick.len() / 2]).unwrap();
     let (code, v) = check_json(dir.path(), &[]);
     assert_eq!(code, 3);
-    for f in ["Notes_124_Am.wav", "Empty_124_Am.flac"] {
+    for f in ["Notes_124_Am.wav", "Empty_124_Am.flac", "Cut_124_Am.wav"] {
         let c = find(&v, "format", f);
         assert_eq!(c["ok"], false);
         assert!(c["message"].as_str().unwrap().contains(f), "{c}");
     }
-    // The readable rest is still checked and still nulls.
-    assert_eq!(v["null_test"]["ok"], true, "{:#}", v["null_test"]);
+    assert!(
+        find(&v, "format", "Cut_124_Am.wav")["message"]
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    // The cut file is checked no further; the rest still is.
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["file"] != "Cut_124_Am.wav" || c["id"] == "format")
+    );
+    assert_eq!(find(&v, "clipping", &file("Kick"))["ok"], true);
 
     let (code, _, err) = stemkit(&[
         "meter",

@@ -422,10 +422,17 @@ impl<'a> Run<'a> {
         if shifts.iter().any(|&s| s != 0) {
             let before = self.null_scan.as_ref().map_or(0.0, |n| n.residual_energy);
             let drop = 10.0 * (before / fit.residual_energy.max(before * 1e-15)).log10();
-            d.findings.push(format!(
-                "with those offsets removed the residual falls by {drop:.0} dB to a peak of {}",
-                fmt_db(d.aligned_residual_peak_dbfs, "dBFS")
-            ));
+            d.findings.push(if aligned_ok {
+                format!(
+                    "with those offsets removed the set nulls (residual peak {})",
+                    fmt_db(d.aligned_residual_peak_dbfs, "dBFS")
+                )
+            } else {
+                format!(
+                    "with those offsets removed the residual falls by {drop:.0} dB to a peak of {}",
+                    fmt_db(d.aligned_residual_peak_dbfs, "dBFS")
+                )
+            });
             // What is left is what the shift pushed past the file's ends.
             if aligned_ok || drop >= 20.0 {
                 return d;
