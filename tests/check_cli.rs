@@ -792,6 +792,30 @@ fn rendered_set_passes_and_two_planted_faults_are_both_named() {
         "roles from report.json"
     );
 
+    // Both variants in one folder: the wet prints carry `_wet` and are not summed.
+    let both = out.join("both");
+    let session = out.join("session.toml");
+    let (code, _, err) = stemkit(&[
+        "render",
+        session.to_str().unwrap(),
+        "--out",
+        both.to_str().unwrap(),
+        "--variant",
+        "dry",
+        "--variant",
+        "wet",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = check_json(&both, &[]);
+    assert_eq!(failing(&v), vec![], "{v:#}");
+    assert_eq!(code, 0);
+    let summed = v["null_test"]["summed"].as_array().unwrap();
+    assert!(
+        !summed.is_empty() && summed.iter().all(|f| !f.as_str().unwrap().contains("_wet")),
+        "{summed:?}"
+    );
+
     let find_file = |prefix: &str| {
         std::fs::read_dir(&stems)
             .unwrap()

@@ -626,7 +626,7 @@ impl<'a> Run<'a> {
             .iter()
             .flatten()
             .flat_map(|v| v.keys())
-            .filter(|k| *k != "stem")
+            .filter(|k| *k != "stem" && *k != "variant")
         {
             consensus.entry(key.clone()).or_insert_with(|| {
                 most_common(names.iter().flatten().map(|v| v.get(key)))

@@ -143,6 +143,8 @@ mod tests {
         assert_eq!(v["stem"], "Lead_Vox");
         assert_eq!(v["bpm"], "124");
         assert_eq!(v["key"], "Am");
+        let v = r.parse("Bass_124_Am_wet").unwrap();
+        assert_eq!((v["stem"].as_str(), v["variant"].as_str()), ("Bass", "wet"));
         let v = r.parse("Kick").unwrap();
         assert_eq!(v["stem"], "Kick");
         assert!(!v.contains_key("bpm"));

@@ -3,7 +3,7 @@
 //! The default is the common spec of stem deliveries (DESIGN §3), written out in
 //! `docs/delivery-spec.md`: every file WAV or FLAC, 24-bit integer or 32-bit float, one
 //! sample rate, one length, one start; no clipped samples; true peak at most -1 dBTP; no
-//! silent stem; names `{stem}[_{bpm}][_{key}]` with the same tempo and key on every file;
+//! silent stem; names `{stem}[_{bpm}][_{key}][_{variant}]` with the same tempo and key on every file;
 //! the stems (and returns) null against the mix to -60 dBFS or better.
 //!
 //! 16-bit files fail the default on purpose: summing N dithered 16-bit stems adds N times
@@ -35,8 +35,8 @@ pub struct Spec {
     /// that a dithered silence still counts as silent).
     pub silence_max_dbfs: f64,
     /// Naming template: `{stem}`, `{bpm}`, `{key}`, `{session}`, `{sr}`, `{bits}`,
-    /// `{variant}`; `[...]` is an optional part. Every placeholder but `{stem}` must have
-    /// the same value on every file.
+    /// `{variant}`; `[...]` is an optional part. Every placeholder but `{stem}` and
+    /// `{variant}` must have the same value on every file.
     pub naming: String,
     /// A regular expression every file name (without extension) must match; replaces
     /// `naming` when set.
@@ -64,7 +64,7 @@ impl Default for Spec {
             true_peak_max_dbtp: -1.0,
             clip_run: 3,
             silence_max_dbfs: -80.0,
-            naming: "{stem}[_{bpm}][_{key}]".into(),
+            naming: "{stem}[_{bpm}][_{key}][_{variant}]".into(),
             naming_pattern: None,
             null_tolerance_dbfs: -60.0,
             length_tolerance_frames: 0,
