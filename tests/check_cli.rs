@@ -815,6 +815,12 @@ fn rendered_set_passes_and_two_planted_faults_are_both_named() {
         !summed.is_empty() && summed.iter().all(|f| !f.as_str().unwrap().contains("_wet")),
         "{summed:?}"
     );
+    let wet = v["null_test_wet"]["summed"].as_array().unwrap();
+    assert!(
+        !wet.is_empty() && wet.iter().all(|f| f.as_str().unwrap().contains("_wet")),
+        "{wet:?}"
+    );
+    assert_eq!(v["null_test_wet"]["ok"], true, "{:#}", v["null_test_wet"]);
 
     let find_file = |prefix: &str| {
         std::fs::read_dir(&stems)

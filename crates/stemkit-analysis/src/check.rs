@@ -147,6 +147,8 @@ pub struct CheckReport {
     pub checks: Vec<CheckResult>,
     pub files: Vec<FileReport>,
     pub null_test: Option<NullTest>,
+    /// The wet prints against the mix, when the folder holds them.
+    pub null_test_wet: Option<NullTest>,
     pub diagnosis: Option<Diagnosis>,
     /// Files of the folder that are not audio.
     pub ignored: Vec<String>,
@@ -173,13 +175,29 @@ pub fn check_folder(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, Anal
     let mut run = Run::new(&members, spec);
     run.first_pass();
     let mut checks = Vec::new();
-    let null_test = run.null_test();
+    let null_test = run.null_test(false);
+    let null_test_wet = run.null_test(true);
     let diagnosis = match &null_test {
         Some(n) if !n.ok => Some(run.diagnose()),
         _ => None,
     };
     run.file_checks(&rule, diagnosis.as_ref(), &mut checks);
     run.set_checks(null_test.as_ref(), diagnosis.as_ref(), &mut checks);
+    if let Some(n) = &null_test_wet {
+        checks.push(CheckResult {
+            id: "sums_to_mix",
+            file: n.mix.clone(),
+            ok: n.ok,
+            message: format!(
+                "wet variant: mix minus {} wet stems peaks at {} (tolerance {:.1} dBFS)",
+                n.summed.len(),
+                fmt_db(n.residual_peak_dbfs, "dBFS"),
+                n.tolerance_dbfs
+            ),
+            figure: n.residual_peak_dbfs,
+            unit: n.residual_peak_dbfs.map(|_| "dBFS"),
+        });
+    }
     checks.sort_by_key(|c| c.ok);
     let files = run.file_reports();
     let lanes = run.lanes();
@@ -191,6 +209,7 @@ pub fn check_folder(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, Anal
         checks,
         files,
         null_test,
+        null_test_wet,
         diagnosis,
         ignored,
         lanes,
@@ -207,9 +226,12 @@ struct Run<'a> {
     mix: Option<usize>,
     /// Members that sum to the mix, readable.
     summed: Vec<usize>,
+    /// Wet prints, readable: they sum to the mix on their own, without the returns.
+    wet: Vec<usize>,
     scans: Vec<Option<FileScan>>,
     errors: Vec<Option<String>>,
     null_scan: Option<NullScan>,
+    wet_scan: Option<NullScan>,
 }
 
 fn info(m: &Member) -> Option<&SourceInfo> {
@@ -260,19 +282,26 @@ impl<'a> Run<'a> {
             col_frames: longest.div_ceil(COLUMNS as u64).max(1),
             mix,
             summed,
+            wet: (0..members.len())
+                .filter(|&i| {
+                    members[i].role == Role::Stem && members[i].variant.as_deref() == Some("wet")
+                })
+                .filter(|&i| members[i].info.is_ok())
+                .collect(),
             scans: members.iter().map(|_| None).collect(),
             errors: members
                 .iter()
                 .map(|m| m.info.as_ref().err().cloned())
                 .collect(),
             null_scan: None,
+            wet_scan: None,
         }
     }
 
     fn null_runnable(&self) -> bool {
         self.mix.is_some()
             && !self.summed.is_empty()
-            && self.summed.len() <= self.spec.max_stems.min(MAX_NULL_STEMS)
+            && self.summed.len().max(self.wet.len()) <= self.spec.max_stems.min(MAX_NULL_STEMS)
     }
 
     /// Opens the members `ids` (shifted by `shifts`), recording open failures.
@@ -323,16 +352,19 @@ impl<'a> Run<'a> {
                 .mix
                 .and_then(|m| who.iter().position(|&i| i == m))
                 .filter(|_| null);
-            let stem_tracks: Vec<usize> = (0..who.len())
-                .filter(|&k| self.members[who[k]].sums() && mix_track.is_some())
-                .collect();
-            let mut null_state = mix_track.map(|mt| {
-                (
-                    mt,
-                    Mapped::new(stem_tracks.len(), tracks[mt].channels()),
-                    NullScan::new(self.col_frames),
-                )
-            });
+            // The dry group (stems and returns) and, when printed, the wet stems.
+            let mut groups: Vec<(Vec<usize>, Mapped, NullScan)> = Vec::new();
+            if let Some(mt) = mix_track {
+                for group in [&self.summed, &self.wet] {
+                    let in_chunk: Vec<usize> = (0..who.len())
+                        .filter(|&k| group.contains(&who[k]))
+                        .collect();
+                    if !in_chunk.is_empty() {
+                        let mapped = Mapped::new(in_chunk.len(), tracks[mt].channels());
+                        groups.push((in_chunk, mapped, NullScan::new(self.col_frames)));
+                    }
+                }
+            }
             let scans = &mut self.scans;
             lockstep(&mut tracks, |pos, tracks| {
                 for (&i, t) in who.iter().zip(tracks) {
@@ -340,12 +372,11 @@ impl<'a> Run<'a> {
                         s.add(pos, t);
                     }
                 }
-                if let Some((mt, mapped, ns)) = null_state.as_mut() {
-                    mapped.update(
-                        &tracks[*mt].buf,
-                        stem_tracks.iter().map(|&k| &tracks[k].buf),
-                    );
-                    ns.add(pos, &tracks[*mt].buf, mapped);
+                if let Some(mt) = mix_track {
+                    for (stem_tracks, mapped, ns) in &mut groups {
+                        mapped.update(&tracks[mt].buf, stem_tracks.iter().map(|&k| &tracks[k].buf));
+                        ns.add(pos, &tracks[mt].buf, mapped);
+                    }
                 }
             });
             for (&i, t) in who.iter().zip(&tracks) {
@@ -353,22 +384,33 @@ impl<'a> Run<'a> {
                     self.errors[i] = Some(e.clone());
                 }
             }
-            if let Some((_, _, ns)) = null_state {
+            if mix_track.is_some() {
                 self.summed.retain(|i| who.contains(i));
-                self.null_scan = Some(ns);
+                self.wet.retain(|i| who.contains(i));
+                for (stem_tracks, _, ns) in groups {
+                    if self.wet.contains(&who[stem_tracks[0]]) {
+                        self.wet_scan = Some(ns);
+                    } else {
+                        self.null_scan = Some(ns);
+                    }
+                }
             }
         }
     }
 
-    fn null_test(&self) -> Option<NullTest> {
-        let ns = self.null_scan.as_ref()?;
+    /// The null test of the dry group (stems and returns), or of the wet prints.
+    fn null_test(&self, wet: bool) -> Option<NullTest> {
+        let (ns, group) = if wet {
+            (self.wet_scan.as_ref()?, &self.wet)
+        } else {
+            (self.null_scan.as_ref()?, &self.summed)
+        };
         let mix = self.mix?;
         let samples = ns.samples.max(1) as f64;
         let residual_peak_dbfs = db(f64::from(ns.residual_peak));
         Some(NullTest {
             mix: self.members[mix].name.clone(),
-            summed: self
-                .summed
+            summed: group
                 .iter()
                 .map(|&i| self.members[i].name.clone())
                 .collect(),
