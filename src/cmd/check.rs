@@ -1,9 +1,10 @@
 //! `stemkit check`: a folder of stems against a delivery spec and the mix it should sum to.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stemkit_analysis::{CheckOptions, Spec, check_folder, render_html, render_text};
+use stemkit_analysis::{CheckOptions, Spec, check_folder_with_progress, render_html, render_text};
 
 use super::{CmdResult, EXIT_CHECK_FAILED};
 
@@ -30,13 +31,35 @@ pub fn run(args: &Args) -> CmdResult {
         Some(path) => Spec::load(path)?,
         None => Spec::default(),
     };
-    let report = check_folder(
-        &args.dir,
-        &CheckOptions {
-            spec,
-            mix: args.mix.clone(),
-        },
-    )?;
+    // A bar on a terminal only; stdout stays free for the report.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg:16} [{bar:40}] {percent:>3}% {elapsed} ",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let opts = CheckOptions {
+        spec,
+        mix: args.mix.clone(),
+    };
+    let report = check_folder_with_progress(&args.dir, &opts, &mut |stage, done, total| {
+        if let Some(b) = &bar {
+            if b.message() != stage {
+                b.set_message(stage.to_owned());
+            }
+            b.set_length(total.max(1));
+            b.set_position(done);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
     if let Some(path) = &args.html {
         std::fs::write(path, render_html(&report))
             .map_err(|e| format!("{}: cannot write the HTML report: {e}", path.display()))?;

@@ -166,13 +166,27 @@ pub struct CheckReport {
 /// [`AnalysisError::Spec`] for a naming rule that does not compile. Unreadable or broken
 /// audio files are not errors: they fail the `format` check.
 pub fn check_folder(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, AnalysisError> {
+    check_folder_with_progress(dir, opts, &mut |_, _, _| {})
+}
+
+/// [`check_folder`], calling `progress(stage, done, total)` after every block read; the
+/// stages are `reading`, then, when the set does not null, `finding offsets` and `fitting
+/// gains`; `done` and `total` count frames of the stage.
+///
+/// # Errors
+/// As [`check_folder`].
+pub fn check_folder_with_progress(
+    dir: &Path,
+    opts: &CheckOptions,
+    progress: &mut dyn FnMut(&str, u64, u64),
+) -> Result<CheckReport, AnalysisError> {
     let spec = &opts.spec;
     let rule = NameRule::new(spec).map_err(|detail| AnalysisError::Spec {
         path: "spec".into(),
         detail,
     })?;
     let (members, ignored) = folder::discover(dir, opts.mix.as_deref(), &spec.mix_prefix)?;
-    let mut run = Run::new(&members, spec);
+    let mut run = Run::new(&members, spec, progress);
     run.first_pass();
     let mut checks = Vec::new();
     let null_test = run.null_test(false);
@@ -219,6 +233,9 @@ pub fn check_folder(dir: &Path, opts: &CheckOptions) -> Result<CheckReport, Anal
 
 /// State of one check run.
 struct Run<'a> {
+    progress: &'a mut dyn FnMut(&str, u64, u64),
+    /// Frames of the longest file at the set's rate.
+    longest: u64,
     members: &'a [Member],
     spec: &'a Spec,
     rate: Option<u32>,
@@ -253,7 +270,11 @@ fn db(gain: f64) -> Option<f64> {
 }
 
 impl<'a> Run<'a> {
-    fn new(members: &'a [Member], spec: &'a Spec) -> Self {
+    fn new(
+        members: &'a [Member],
+        spec: &'a Spec,
+        progress: &'a mut dyn FnMut(&str, u64, u64),
+    ) -> Self {
         let mix = members
             .iter()
             .position(|m| m.role == Role::Mix && m.info.is_ok());
@@ -280,6 +301,8 @@ impl<'a> Run<'a> {
             spec,
             rate,
             col_frames: longest.div_ceil(COLUMNS as u64).max(1),
+            progress,
+            longest,
             mix,
             summed,
             wet: (0..members.len())
@@ -334,7 +357,8 @@ impl<'a> Run<'a> {
             .collect();
         let null = self.null_runnable();
         let chunk = if null { readable.len().max(1) } else { CHUNK };
-        for ids in readable.chunks(chunk) {
+        let total = self.longest * readable.len().div_ceil(chunk) as u64;
+        for (c, ids) in readable.chunks(chunk).enumerate() {
             let opened = self.open(ids, &[]);
             let (who, mut tracks): (Vec<usize>, Vec<Track>) = opened.into_iter().unzip();
             for (&i, t) in who.iter().zip(&tracks) {
@@ -365,8 +389,13 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            let scans = &mut self.scans;
+            let (scans, progress, done) = (
+                &mut self.scans,
+                &mut *self.progress,
+                c as u64 * self.longest,
+            );
             lockstep(&mut tracks, |pos, tracks| {
+                progress("reading", done + pos, total);
                 for (&i, t) in who.iter().zip(tracks) {
                     if let Some(s) = scans[i].as_mut() {
                         s.add(pos, t);
@@ -612,7 +641,9 @@ impl<'a> Run<'a> {
             })
             .collect();
         let mut mapped = Mapped::new(summed.len(), tracks[0].channels());
+        let (progress, total) = (&mut *self.progress, self.longest);
         lockstep(&mut tracks, |pos, tracks| {
+            progress("finding offsets", pos, total);
             mapped.update(&tracks[0].buf, tracks[1..].iter().map(|t| &t.buf));
             for (k, cap) in caps.iter_mut().enumerate() {
                 if let Some(c) = cap {
@@ -638,7 +669,9 @@ impl<'a> Run<'a> {
         let mut tracks: Vec<Track> = opened.into_iter().map(|(_, t)| t).collect();
         let mut mapped = Mapped::new(summed.len(), tracks[0].channels());
         let mut fit = Fit::new(summed.len());
-        lockstep(&mut tracks, |_, tracks| {
+        let (progress, total) = (&mut *self.progress, self.longest);
+        lockstep(&mut tracks, |pos, tracks| {
+            progress("fitting gains", pos, total);
             mapped.update(&tracks[0].buf, tracks[1..].iter().map(|t| &t.buf));
             fit.add(&tracks[0].buf, &mapped);
         });

@@ -20,7 +20,7 @@ mod xcorr;
 
 pub use check::{
     CheckOptions, CheckReport, CheckResult, Diagnosis, FileReport, Lane, MasterBus, NullTest,
-    StemGain, StemOffset, check_folder, fmt_db,
+    StemGain, StemOffset, check_folder, check_folder_with_progress, fmt_db,
 };
 pub use error::AnalysisError;
 pub use folder::Role;
