@@ -135,15 +135,29 @@ pub struct BlockFit {
     pub explained: f64,
 }
 
-/// Pass 3 (stems aligned): normal equations `A g = b` of `mix ≈ Σ g_i stem_i`, and
-/// per-block fits for master-bus processing.
+/// Stem counts up to this square update the joint normal equations on every block.
+const GRAM_BUDGET: usize = 144;
+
+/// Pass 3 (stems aligned): normal equations `A g = b` of `mix ≈ Σ g_i stem_i`, each
+/// stem's projection on the residual, and per-block fits for master-bus processing.
+///
+/// The normal equations cost the square of the stem count per sample, so above 12 stems
+/// they are summed over every k-th block only (k = n² / 144): an unbiased sample of the
+/// same fit, with `gram_*` energies over the same blocks. Everything else sees every block.
 pub struct Fit {
     pub a: Vec<f64>,
     pub b: Vec<f64>,
     /// `<residual, stem_i>` with every gain at unity.
     pub rs: Vec<f64>,
+    /// `<stem_i, stem_i>`.
+    pub ss: Vec<f64>,
     pub mix_energy: f64,
     pub residual_energy: f64,
+    /// Mix and residual energy over the blocks `a` and `b` were summed on.
+    pub gram_mix_energy: f64,
+    pub gram_residual_energy: f64,
+    gram_every: u64,
+    seen: u64,
     pub residual_peak: f32,
     pub blocks: Vec<BlockFit>,
     n: usize,
@@ -155,8 +169,13 @@ impl Fit {
             a: vec![0.0; n * n],
             b: vec![0.0; n],
             rs: vec![0.0; n],
+            ss: vec![0.0; n],
             mix_energy: 0.0,
             residual_energy: 0.0,
+            gram_mix_energy: 0.0,
+            gram_residual_energy: 0.0,
+            gram_every: (n * n / GRAM_BUDGET).max(1) as u64,
+            seen: 0,
             residual_peak: 0.0,
             blocks: Vec::new(),
             n,
@@ -165,14 +184,19 @@ impl Fit {
 
     pub fn add(&mut self, mix: &AudioBuffer, mapped: &Mapped) {
         let n = self.n;
+        let gram = self.seen.is_multiple_of(self.gram_every);
+        self.seen += 1;
         for i in 0..n {
-            self.b[i] += dot(&mapped.stems[i], mix);
             self.rs[i] += dot(&mapped.stems[i], &mapped.residual);
-            for j in i..n {
-                let v = dot(&mapped.stems[i], &mapped.stems[j]);
-                self.a[i * n + j] += v;
-                if i != j {
-                    self.a[j * n + i] += v;
+            self.ss[i] += energy(&mapped.stems[i]);
+            if gram {
+                self.b[i] += dot(&mapped.stems[i], mix);
+                for j in i..n {
+                    let v = dot(&mapped.stems[i], &mapped.stems[j]);
+                    self.a[i * n + j] += v;
+                    if i != j {
+                        self.a[j * n + i] += v;
+                    }
                 }
             }
         }
@@ -180,6 +204,10 @@ impl Fit {
         let rr = energy(&mapped.residual);
         self.mix_energy += mm;
         self.residual_energy += rr;
+        if gram {
+            self.gram_mix_energy += mm;
+            self.gram_residual_energy += rr;
+        }
         self.residual_peak = self.residual_peak.max(mapped.residual.peak());
         // sum = mix - residual: <r,S> = <r,m> - <r,r>, <S,S> = <m,m> - 2<r,m> + <r,r>.
         let rm = dot(&mapped.residual, mix);

@@ -77,8 +77,8 @@ impl Run<'_> {
         // single stem that explains the residual on its own is preferred to the joint fit.
         let n = summed.len();
         let single = (0..n)
-            .filter(|&k| fit.a[k * n + k] > 0.0)
-            .map(|k| (k, fit.rs[k] * fit.rs[k] / fit.a[k * n + k]))
+            .filter(|&k| fit.ss[k] > 0.0)
+            .map(|k| (k, fit.rs[k] * fit.rs[k] / fit.ss[k]))
             .max_by(|x, y| x.1.total_cmp(&y.1));
         let floor = fit.residual_energy * 1e-12;
         let gain_of_one = single.and_then(|(k, explained)| {
@@ -86,7 +86,7 @@ impl Run<'_> {
                 10.0 * (fit.residual_energy / (fit.residual_energy - explained).max(floor)).log10();
             (improvement >= 20.0).then(|| {
                 let mut g = vec![Some(1.0); n];
-                g[k] = Some(1.0 + fit.rs[k] / fit.a[k * n + k]);
+                g[k] = Some(1.0 + fit.rs[k] / fit.ss[k]);
                 (g, improvement)
             })
         });
@@ -98,8 +98,9 @@ impl Run<'_> {
                 .flat_map(|i| (0..n).map(move |j| (i, j)))
                 .map(|(i, j)| g[i] * fit.a[i * n + j] * g[j])
                 .sum();
-            let after = (fit.mix_energy - 2.0 * gab + gag).max(floor);
-            (gains, 10.0 * (fit.residual_energy / after).log10())
+            let after =
+                (fit.gram_mix_energy - 2.0 * gab + gag).max(fit.gram_residual_energy * 1e-12);
+            (gains, 10.0 * (fit.gram_residual_energy / after).log10())
         });
         d.gain_fit_improvement_db = Some(improvement);
         for (k, &i) in summed.iter().enumerate() {
