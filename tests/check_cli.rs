@@ -915,3 +915,32 @@ fn two_stems_off_in_a_twenty_stem_set_are_fitted_jointly() {
         "{findings}"
     );
 }
+
+#[test]
+fn mix_printed_with_an_offset_is_told_apart_from_late_stems() {
+    let dir = tmp();
+    let set = Set::new();
+    set.write(dir.path());
+    let mut mix = set.mix();
+    for c in &mut mix {
+        c.splice(0..0, [0; 100]);
+        c.truncate(c.len() - 100);
+    }
+    write_wav(&dir.path().join(file("Mix")), RATE, 24, &mix);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 3);
+    // Against this mix every stem is early by 100 samples.
+    for s in ["Kick", "Bass", "Perc", "Vox"] {
+        assert_eq!(
+            find(&v, "alignment", &file(s))["figure"],
+            -100.0,
+            "{s}: {:#}",
+            v["diagnosis"]
+        );
+    }
+    let findings = v["diagnosis"]["findings"].to_string();
+    assert!(
+        findings.contains("the mix starts 100 samples later than the stems"),
+        "{findings}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::xcorr::{MAX_LAG, WINDOW};
 /// Each stem's block in the mix's channel layout, their sum, and the residual.
 pub struct Mapped {
     pub stems: Vec<AudioBuffer>,
+    pub sum: AudioBuffer,
     pub residual: AudioBuffer,
 }
 
@@ -23,18 +24,21 @@ impl Mapped {
             stems: (0..stems)
                 .map(|_| AudioBuffer::new(channels, BLOCK))
                 .collect(),
+            sum: AudioBuffer::new(channels, BLOCK),
             residual: AudioBuffer::new(channels, BLOCK),
         }
     }
 
-    /// Maps `stems` into the mix layout and forms `residual = mix - sum`.
+    /// Maps `stems` into the mix layout and forms their `sum` and `residual = mix - sum`.
     pub fn update<'a>(&mut self, mix: &AudioBuffer, stems: impl Iterator<Item = &'a AudioBuffer>) {
-        self.residual.copy_from(mix);
+        self.sum.clear();
         for (dst, src) in self.stems.iter_mut().zip(stems) {
             dst.clear();
             dst.add_from(src, 1.0);
-            self.residual.add_from(dst, -1.0);
+            self.sum.add_from(dst, 1.0);
         }
+        self.residual.copy_from(mix);
+        self.residual.add_from(&self.sum, -1.0);
     }
 }
 
@@ -79,7 +83,8 @@ fn energy(buf: &AudioBuffer) -> f64 {
         .sum()
 }
 
-/// Pass 2: one stem's window and the matching span of `residual + stem`, folded to mono.
+/// Pass 2: a window of one signal and the matching, wider span of the signal it is looked
+/// for in, folded to mono: a stem in `residual + stem`, or the stem sum in the mix.
 pub struct Capture {
     /// File frame of `stem[0]`.
     start: i64,
@@ -98,7 +103,15 @@ impl Capture {
         }
     }
 
-    pub fn add(&mut self, position: u64, stem: &AudioBuffer, residual: &AudioBuffer) {
+    /// Adds a block: `window` to the window; `target`, plus `window` when `with_window`,
+    /// to the target.
+    pub fn add(
+        &mut self,
+        position: u64,
+        window: &AudioBuffer,
+        target: &AudioBuffer,
+        with_window: bool,
+    ) {
         let t0 = self.start - MAX_LAG as i64;
         let t_end = t0 + self.target.len() as i64;
         if position as i64 + BLOCK as i64 <= t0 || position as i64 >= t_end {
@@ -106,7 +119,7 @@ impl Capture {
         }
         for i in 0..BLOCK {
             let frame = position as i64 + i as i64;
-            let (s, r) = (fold(stem, i), fold(residual, i));
+            let (s, r) = (fold(window, i), fold(target, i));
             if let Some(d) = usize::try_from(frame - self.start)
                 .ok()
                 .and_then(|k| self.stem.get_mut(k))
@@ -117,7 +130,7 @@ impl Capture {
                 .ok()
                 .and_then(|k| self.target.get_mut(k))
             {
-                *d = r + s;
+                *d = if with_window { r + s } else { r };
             }
         }
     }

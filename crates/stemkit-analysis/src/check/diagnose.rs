@@ -18,7 +18,11 @@ impl Run<'_> {
     pub(super) fn diagnose(&mut self) -> Diagnosis {
         let mix = self.mix.expect("a failed null test has a mix");
         let summed = self.summed.clone();
-        let lags = self.offsets(mix, &summed);
+        let (mut lags, whole) = self.offsets(mix, &summed);
+        let mix_moved = whole.filter(|w| w.frames != 0 && w.confidence >= MIN_CONFIDENCE);
+        if let Some(w) = mix_moved {
+            lags = vec![Some(w); summed.len()];
+        }
         let shifts: Vec<i64> = lags
             .iter()
             .map(|l| {
@@ -34,7 +38,7 @@ impl Run<'_> {
                     frames: shifts[k],
                     confidence: l.confidence,
                 });
-                if shifts[k] != 0 {
+                if shifts[k] != 0 && mix_moved.is_none() {
                     let (n, way) = (
                         shifts[k].unsigned_abs(),
                         if shifts[k] > 0 { "late" } else { "early" },
@@ -45,6 +49,16 @@ impl Run<'_> {
                     ));
                 }
             }
+        }
+        if let Some(w) = mix_moved {
+            let (n, way) = (
+                w.frames.unsigned_abs(),
+                if w.frames > 0 { "earlier" } else { "later" },
+            );
+            d.findings.push(format!(
+                "the mix starts {n} samples {way} than the stems (correlation {:.2} of their sum with the mix): every stem is off by the same amount, the mix was printed with another start, pre-roll or uncompensated latency",
+                w.confidence
+            ));
         }
         let Some(fit) = self.fit(mix, &summed, &shifts) else {
             return d;
@@ -180,13 +194,19 @@ impl Run<'_> {
     }
 
     /// Pass 2: each stem's lag against `mix - (other stems)`.
-    fn offsets(&mut self, mix: usize, summed: &[usize]) -> Vec<Option<Lag>> {
+    /// Also the lag of the stem sum against the mix, around the mix's strongest onset: when
+    /// the mix itself moved, every stem's own target is spoilt by all the others.
+    fn offsets(&mut self, mix: usize, summed: &[usize]) -> (Vec<Option<Lag>>, Option<Lag>) {
         let mut ids = vec![mix];
         ids.extend_from_slice(summed);
         let opened = self.open(&ids, &[]);
         if opened.len() != ids.len() {
-            return vec![None; summed.len()];
+            return (vec![None; summed.len()], None);
         }
+        let mut whole = self.scans[mix]
+            .as_ref()
+            .and_then(|s| s.onset)
+            .map(Capture::new);
         let mut tracks: Vec<Track> = opened.into_iter().map(|(_, t)| t).collect();
         let mut caps: Vec<Option<Capture>> = summed
             .iter()
@@ -211,13 +231,18 @@ impl Run<'_> {
             mapped.update(&tracks[0].buf, tracks[1..].iter().map(|t| &t.buf));
             for (k, cap) in caps.iter_mut().enumerate() {
                 if let Some(c) = cap {
-                    c.add(pos, &mapped.stems[k], &mapped.residual);
+                    c.add(pos, &mapped.stems[k], &mapped.residual, true);
                 }
             }
+            if let Some(c) = whole.as_mut() {
+                c.add(pos, &mapped.sum, &tracks[0].buf, false);
+            }
         });
-        caps.iter()
+        let lags = caps
+            .iter()
             .map(|c| c.as_ref().and_then(|c| find_lag(&c.stem, &c.target)))
-            .collect()
+            .collect();
+        (lags, whole.and_then(|c| find_lag(&c.stem, &c.target)))
     }
 
     /// Pass 3: the normal equations with the offsets removed.
