@@ -300,7 +300,14 @@ fn stem_shifted_by_37_samples_is_found_to_the_sample() {
     let mix = Set::new().mix();
     set.write(dir.path());
     write_wav(&dir.path().join(file("Mix")), RATE, 24, &mix);
-    let (code, v) = check_json(dir.path(), &[]);
+    let html = dir.path().join("report.html");
+    let (code, v) = check_json(dir.path(), &["--html", html.to_str().unwrap()]);
+    // The HTML marks the lane of the file that fails.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("title=\"Bass_124_Am.wav: fails alignment\""),
+        "lane not marked"
+    );
     assert_eq!(code, 3);
     let a = find(&v, "alignment", &file("Bass"));
     assert_eq!(a["ok"], false);

@@ -96,12 +96,27 @@ pub fn render_html(report: &CheckReport) -> String {
     }
     h.push_str("<h2>Arrangement</h2><div class=\"lanes\">");
     for lane in &report.lanes {
+        // A file with a failing check shows it on its lane: red name, the checks on hover.
+        let failed: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok && c.file == lane.label)
+            .map(|c| c.id)
+            .collect();
+        let (class, title) = if failed.is_empty() {
+            ("name", esc(&lane.label))
+        } else {
+            (
+                "name bad",
+                format!("{}: fails {}", esc(&lane.label), failed.join(", ")),
+            )
+        };
         let _ = write!(
             h,
-            "<div class=\"lane\" data-role=\"{}\"><div class=\"name\" title=\"{label}\">{label}</div>{}</div>",
+            "<div class=\"lane\" data-role=\"{}\"><div class=\"{class}\" title=\"{title}\">{}</div>{}</div>",
             lane.role,
+            esc(&lane.label),
             lane_svg(lane),
-            label = esc(&lane.label)
         );
     }
     let _ = write!(
@@ -164,6 +179,6 @@ h1{margin:0 0 4px}.dir{color:#666;margin:0 0 8px}.verdict{font-weight:bold;font-
 .lane svg{flex:1;height:56px;display:block}.lane svg.time{height:22px}\
 svg.wave path{stroke:#2f6fb3;stroke-width:1;fill:none}svg.wave.mix path,svg.wave.master path{stroke:#555}\
 svg.wave.return path{stroke:#7b4fb3}svg.wave.residual path{stroke:#c62828}\
-.lane[data-role=residual]{background:#fff5f5}.axis{stroke:#ddd}svg.time line{stroke:#999}\
+.lane[data-role=residual]{background:#fff5f5}.name.bad{color:#c62828;font-weight:bold}.axis{stroke:#ddd}svg.time line{stroke:#999}\
 svg.time text{font-size:11px;fill:#666}table{border-collapse:collapse;margin:8px 0}\
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}tr.bad td{background:#fdecea}";
