@@ -117,7 +117,7 @@ impl Graph {
             sample_rate: sr,
             bpm: session.settings.bpm,
         };
-        let mut warnings = Vec::new();
+        let mut warnings = stemkit_session::chain_order_warnings(session);
         let spec = |channels| ProcessSpec {
             sample_rate: sr,
             max_block,

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use stemkit_core::AudioBuffer;
 use stemkit_dsp::dither::{DitherKind, Quantizer};
-use stemkit_io::{SampleFormat, WavSpec, WavWriter};
-use stemkit_session::{BitDepth, Variant};
+use stemkit_io::{
+    FlacSpec, FlacWriter, IoError, PendingFile, SampleFormat, WavMetadata, WavSpec, WavWriter,
+};
+use stemkit_session::{BitDepth, FileFormat, Variant};
 
 use crate::delay::DelayLine;
 use crate::{EngineError, Printed, Role};
@@ -64,6 +66,74 @@ impl Component {
     }
 }
 
+/// The file formats a print can be written in.
+pub(crate) enum Writer {
+    Wav(WavWriter),
+    Flac(FlacWriter),
+}
+
+impl Writer {
+    /// Opens a writer for `path`; WAV files carry `meta` (BWF `bext`, `iXML`).
+    pub(crate) fn create(
+        path: &Path,
+        format: FileFormat,
+        channels: usize,
+        bits: BitDepth,
+        sample_rate: u32,
+        meta: &WavMetadata,
+    ) -> Result<Self, IoError> {
+        Ok(match format {
+            FileFormat::Wav => {
+                let format = match bits {
+                    BitDepth::Int16 => SampleFormat::Int16,
+                    BitDepth::Int24 => SampleFormat::Int24,
+                    BitDepth::Float32 => SampleFormat::Float32,
+                };
+                let spec = WavSpec {
+                    sample_rate,
+                    channels: channels as u16,
+                    format,
+                };
+                Self::Wav(WavWriter::create_with(path, spec, meta)?)
+            }
+            FileFormat::Flac => Self::Flac(FlacWriter::create(
+                path,
+                FlacSpec {
+                    sample_rate,
+                    channels: channels as u16,
+                    bits: bits.bits(),
+                },
+            )?),
+        })
+    }
+
+    fn write_int(&mut self, planar: &[&[i32]]) -> Result<(), IoError> {
+        match self {
+            Self::Wav(w) => w.write_int(planar),
+            Self::Flac(w) => w.write_int(planar),
+        }
+    }
+
+    fn write_float(&mut self, planar: &[&[f32]]) -> Result<(), IoError> {
+        match self {
+            Self::Wav(w) => w.write_float(planar),
+            // Refused at load: FLAC output is integer only.
+            Self::Flac(_) => Err(IoError::Invalid {
+                path: PathBuf::new(),
+                detail: "FLAC output is 16 or 24-bit".into(),
+            }),
+        }
+    }
+
+    /// Finishes the file; a FLAC file is decoded again and its MD5 checked first.
+    fn finish(self) -> Result<PendingFile, IoError> {
+        match self {
+            Self::Wav(w) => w.finish(),
+            Self::Flac(w) => w.finish(),
+        }
+    }
+}
+
 /// One file being written: the sum of some components.
 pub(crate) struct OutFile {
     pub(crate) role: Role,
@@ -71,7 +141,7 @@ pub(crate) struct OutFile {
     pub(crate) variant: Option<Variant>,
     pub(crate) parts: Vec<usize>,
     channels: usize,
-    writer: WavWriter,
+    writer: Writer,
     path: PathBuf,
     /// Processing frames to drop before file frame 0.
     discard: u64,
@@ -89,6 +159,7 @@ pub(crate) struct OutFile {
 impl OutFile {
     #[allow(clippy::too_many_arguments)] // one constructor call site; a struct would only rename these
     pub(crate) fn create(
+        writer: Writer,
         path: &Path,
         role: Role,
         name: String,
@@ -100,20 +171,6 @@ impl OutFile {
         sample_rate: u32,
         max_block: usize,
     ) -> Result<Self, EngineError> {
-        let format = match bits {
-            BitDepth::Int16 => SampleFormat::Int16,
-            BitDepth::Int24 => SampleFormat::Int24,
-            BitDepth::Float32 => SampleFormat::Float32,
-        };
-        let spec = WavSpec {
-            sample_rate,
-            channels: channels as u16,
-            format,
-        };
-        let writer = WavWriter::create(path, spec).map_err(|source| EngineError::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
         Ok(Self {
             role,
             name,

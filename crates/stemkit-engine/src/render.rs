@@ -9,7 +9,7 @@ use stemkit_session::naming::{NameFields, Template};
 use stemkit_session::{Dither, Session, Variant};
 
 use crate::graph::Graph;
-use crate::print::{Component, OutFile};
+use crate::print::{Component, OutFile, Writer};
 use crate::{EngineError, NullTest, Render, Role};
 
 /// Where and how to render. The session's `[output]` says the rest.
@@ -158,7 +158,14 @@ pub fn render(
                 path.display()
             )));
         }
+        let meta = namer.metadata(role, name, variant, channels);
+        let writer = Writer::create(&path, out.format, channels, out.bit_depth, sr, &meta)
+            .map_err(|source| EngineError::Write {
+                path: path.clone(),
+                source,
+            })?;
         files.push(OutFile::create(
+            writer,
             &path,
             role,
             name.to_owned(),
@@ -448,6 +455,41 @@ impl Namer<'_> {
             base.push_str("_wet");
         }
         self.dir.join(format!("{base}.{}", self.ext))
+    }
+
+    /// BWF and iXML metadata: what the file is, and where its sample 0 sits.
+    fn metadata(
+        &self,
+        role: Role,
+        name: &str,
+        variant: Option<Variant>,
+        channels: usize,
+    ) -> stemkit_io::WavMetadata {
+        let set = &self.session.settings;
+        let what = match (role, variant) {
+            (Role::Stem, Some(v)) => format!("stem {name} ({})", v.as_str()),
+            (Role::Stem, None) => format!("stem {name}"),
+            (Role::Return, _) => format!("return {name}"),
+            (Role::Mix, _) => format!("mix {name} (pre-master)"),
+            (Role::Master, _) => format!("mix {name} (mastered)"),
+        };
+        let description = format!("{}: {what}", set.name);
+        let time_reference = (set.start * f64::from(set.sample_rate)).round() as u64;
+        let track_names = if channels == 1 {
+            vec![name.to_owned()]
+        } else {
+            vec![format!("{name} L"), format!("{name} R")]
+        };
+        stemkit_io::WavMetadata {
+            bext: Some(stemkit_io::Bext::new(description, time_reference)),
+            ixml: Some(stemkit_io::Ixml {
+                project: set.name.clone(),
+                tempo_bpm: set.bpm,
+                key: set.key.clone(),
+                note: Some(what),
+                track_names,
+            }),
+        }
     }
 }
 

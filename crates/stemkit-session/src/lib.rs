@@ -12,6 +12,7 @@ mod keys;
 mod load;
 mod model;
 pub mod naming;
+mod order;
 mod validate;
 
 pub use error::SessionError;
@@ -20,3 +21,4 @@ pub use model::{
     AutoOr, BitDepth, Dither, FileFormat, Master, MasterMode, Output, Return, Send, Session,
     Settings, Stem, Track, Variant,
 };
+pub use order::chain_order_warnings;
