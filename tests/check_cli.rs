@@ -951,3 +951,22 @@ fn mix_printed_with_an_offset_is_told_apart_from_late_stems() {
         "{findings}"
     );
 }
+
+#[test]
+fn unreadable_mix_fails_format_and_sums_to_mix_says_why() {
+    let dir = tmp();
+    Set::new().write(dir.path());
+    std::fs::write(dir.path().join(file("Mix")), "RIFF but not really").unwrap();
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 3);
+    assert_eq!(find(&v, "format", &file("Mix"))["ok"], false);
+    let c = find(&v, "sums_to_mix", &file("Mix"));
+    assert_eq!(c["ok"], false);
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("the mix cannot be read"),
+        "{c}"
+    );
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 use stemkit_io::SourceInfo;
 
 use super::{CheckResult, Diagnosis, NullTest, Run, fmt_db, info, most_common};
+use crate::folder::Role;
 use crate::naming::NameRule;
 
 impl Run<'_> {
@@ -317,14 +318,42 @@ impl Run<'_> {
                 (n.ok, n.mix.clone(), msg, n.residual_peak_dbfs)
             }
             (None, Some(m)) => {
-                (false, self.members[m].name.clone(), "not run: the mix or the stems could not be read in full, or there are too many stems".into(), None)
+                let stems = self.summed.len();
+                let why = if stems == 0 {
+                    "there are no readable stems".to_owned()
+                } else if stems > spec.max_stems.min(super::MAX_NULL_STEMS) {
+                    format!(
+                        "{stems} stems are more than the null test takes ({})",
+                        spec.max_stems.min(super::MAX_NULL_STEMS)
+                    )
+                } else {
+                    "the mix could not be read".to_owned()
+                };
+                (
+                    false,
+                    self.members[m].name.clone(),
+                    format!("not run: {why}"),
+                    None,
+                )
             }
-            (None, None) => (
-                !spec.require_mix,
-                String::new(),
-                format!("not run: no mix (name it {}..., or pass --mix FILE)", spec.mix_prefix),
-                None,
-            ),
+            (None, None) => match self.members.iter().find(|m| m.role == Role::Mix) {
+                // Named like the mix but unreadable: the format check says why.
+                Some(m) => (
+                    false,
+                    m.name.clone(),
+                    "not run: the mix cannot be read".into(),
+                    None,
+                ),
+                None => (
+                    !spec.require_mix,
+                    String::new(),
+                    format!(
+                        "not run: no mix (name it {}..., or pass --mix FILE)",
+                        spec.mix_prefix
+                    ),
+                    None,
+                ),
+            },
         };
         out.push(CheckResult {
             id: "sums_to_mix",
