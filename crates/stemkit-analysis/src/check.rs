@@ -37,7 +37,8 @@ const GAIN_REPORT_DB: f64 = 0.1;
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     pub spec: Spec,
-    /// The mix the stems must sum to; otherwise found by name (see [`crate::folder`]).
+    /// The mix the stems must sum to; otherwise the file named like one (`mix_prefix` of
+    /// the spec) or the one `report.json` calls the mix.
     pub mix: Option<PathBuf>,
 }
 
