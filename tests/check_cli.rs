@@ -970,3 +970,28 @@ fn unreadable_mix_fails_format_and_sums_to_mix_says_why() {
         "{c}"
     );
 }
+
+#[test]
+fn dual_mono_and_dc_offset_are_noted_without_failing() {
+    let dir = tmp();
+    let mut set = Set::new();
+    let pad = set.get("Pad");
+    pad[1] = pad[0].clone();
+    for s in set.get("Vox")[0].iter_mut() {
+        *s += 20_000; // 0.24 % of full scale: -52 dBFS of DC
+    }
+    set.write(dir.path());
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(failing(&v), vec![], "{v:#}");
+    assert_eq!(code, 0);
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("Pad_124_Am.wav: both channels carry the same signal"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("Vox_124_Am.wav: DC offset of -52."),
+        "{notes}"
+    );
+    assert!(!notes.contains("Perc"), "{notes}");
+}

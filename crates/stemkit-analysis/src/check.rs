@@ -155,6 +155,9 @@ pub struct CheckReport {
     pub diagnosis: Option<Diagnosis>,
     /// Files of the folder that are not audio.
     pub ignored: Vec<String>,
+    /// What the receiving engineer should know but the spec does not fail: a stereo file
+    /// that is really mono, a DC offset.
+    pub notes: Vec<String>,
     #[serde(skip)]
     pub lanes: Vec<Lane>,
     /// Frames per waveform column.
@@ -217,6 +220,7 @@ pub fn check_folder_with_progress(
     }
     checks.sort_by_key(|c| c.ok);
     let files = run.file_reports();
+    let notes = notes(&files);
     let lanes = run.lanes();
     Ok(CheckReport {
         ok: checks.iter().all(|c| c.ok),
@@ -229,6 +233,7 @@ pub fn check_folder_with_progress(
         null_test_wet,
         diagnosis,
         ignored,
+        notes,
         lanes,
         col_frames: run.col_frames,
     })
@@ -512,6 +517,33 @@ impl<'a> Run<'a> {
         }
         lanes
     }
+}
+
+/// DC offset above this level is worth a note, in dBFS (-60 dBFS is 0.1 % of full scale).
+const DC_NOTE_DBFS: f64 = -60.0;
+
+fn notes(files: &[FileReport]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        let Some(m) = &f.measurements else { continue };
+        if m.stereo.as_ref().is_some_and(|s| s.dual_mono) && m.sample_peak_dbfs.is_some() {
+            out.push(format!(
+                "{}: both channels carry the same signal; it could be delivered as mono",
+                f.file
+            ));
+        }
+        for (c, dc) in m.dc_offset.iter().enumerate() {
+            let level = 20.0 * dc.abs().log10();
+            if level > DC_NOTE_DBFS {
+                out.push(format!(
+                    "{}: DC offset of {level:.1} dBFS on channel {}",
+                    f.file,
+                    c + 1
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A level for a message: `-inf` for digital silence.

@@ -94,6 +94,13 @@ pub fn render_html(report: &CheckReport) -> String {
         }
         h.push_str("</ul>");
     }
+    if !report.notes.is_empty() {
+        h.push_str("<h2>Notes</h2><ul>");
+        for n in &report.notes {
+            let _ = write!(h, "<li>{}</li>", esc(n));
+        }
+        h.push_str("</ul>");
+    }
     h.push_str("<h2>Arrangement</h2><div class=\"lanes\">");
     for lane in &report.lanes {
         // A file with a failing check shows it on its lane: red name, the checks on hover.

@@ -41,6 +41,9 @@ pub fn render_text(report: &CheckReport) -> String {
             let _ = writeln!(out, "  ok   {id:<12} {detail}");
         }
     }
+    for n in &report.notes {
+        let _ = writeln!(out, "  note {n}");
+    }
     if !report.ignored.is_empty() {
         let _ = writeln!(out, "  (not audio, ignored: {})", report.ignored.join(", "));
     }
