@@ -27,15 +27,22 @@ pub struct FileEntry {
     pub true_peak_dbtp: Option<f64>,
     pub lufs_i: Option<f64>,
     pub clipped_samples: u64,
+    /// `pre-master` (stems, returns and the mix before the master chain) or
+    /// `master-consistent` (the mastered mix, the stems with the master distributed over
+    /// them, and the residual).
+    pub contract: &'static str,
     pub sha256: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct NullEntry {
-    pub variant: Variant,
     /// Peak of mix minus the sum of the variant's files, dBFS; `null` for digital silence.
     pub residual_peak_dbfs: Option<f64>,
     pub bit_exact: bool,
+    /// Mastered set only: the mastered mix minus the distributed stems before
+    /// quantisation, dBFS (`null` for digital silence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub float_residual_dbfs: Option<Option<f64>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +62,8 @@ pub struct Report {
     pub compensated_latency_frames: usize,
     pub render_seconds: f64,
     pub files: Vec<FileEntry>,
-    /// One entry per printed variant, keyed by its name.
+    /// One entry per set of files: `dry` and `wet` against the mix, `mastered` (the
+    /// master-consistent stems and residual) against the mastered mix.
     pub null_test: std::collections::BTreeMap<&'static str, NullEntry>,
     pub warnings: Vec<String>,
 }
@@ -157,6 +165,11 @@ impl Report {
                 true_peak_dbtp: m.true_peak_dbtp,
                 lufs_i: m.integrated_lufs,
                 clipped_samples: f.clipped,
+                contract: if f.mastered {
+                    "master-consistent"
+                } else {
+                    "pre-master"
+                },
                 sha256,
             });
         }
@@ -165,11 +178,11 @@ impl Report {
             .iter()
             .map(|n| {
                 (
-                    n.variant.as_str(),
+                    n.set,
                     NullEntry {
-                        variant: n.variant,
                         residual_peak_dbfs: n.residual_peak_dbfs,
                         bit_exact: n.bit_exact,
+                        float_residual_dbfs: n.float_residual_dbfs,
                     },
                 )
             })

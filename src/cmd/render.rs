@@ -103,9 +103,6 @@ fn apply_overrides(session: &mut Session, args: &Args) -> Result<(), String> {
 /// on failure nothing is left under a final name (and a folder this call created is
 /// removed again).
 pub fn render_session(session: &Session, out: &Path, json: bool, quiet: bool) -> CmdResult {
-    if session.output.master == MasterMode::Consistent {
-        return Err("master = \"consistent\" is not supported yet; use \"bypass\"".into());
-    }
     let created = !out.exists();
     let result = render_and_commit(session, out, json, quiet);
     if result.is_err() && created {

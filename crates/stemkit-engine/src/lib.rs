@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod chain;
+mod consistent;
 mod delay;
 mod error;
 mod graph;

@@ -32,16 +32,25 @@ pub struct Printed {
     pub peak: f64,
     /// Samples that hit the integer range and were clipped.
     pub clipped: u64,
+    /// Whether the file belongs to the master-consistent set (the mastered mix, the
+    /// distributed stems and the residual) rather than the pre-master contract.
+    pub mastered: bool,
 }
 
-/// The null test of one variant: mix minus the sum of that variant's files.
+/// The null test of one set of files: its mix minus the sum of the set.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct NullTest {
-    pub variant: Variant,
+    /// `dry` and `wet` (against the pre-master mix) or `mastered` (the
+    /// master-consistent stems and residual against the mastered mix).
+    pub set: &'static str,
     /// Peak of the residual in dBFS; `None` when the residual is digital silence.
     pub residual_peak_dbfs: Option<f64>,
     /// Whether the files null exactly (integer output, no clipping in the mix).
     pub bit_exact: bool,
+    /// For the mastered set: peak of the mastered mix minus the sum of the distributed
+    /// stems before quantisation (what the residual stem carries), dBFS; `Some(None)`
+    /// when it is digital silence.
+    pub float_residual_dbfs: Option<Option<f64>>,
 }
 
 /// A finished render: files under temporary names, null tests, warnings.

@@ -145,6 +145,7 @@ pub(crate) struct OutFile {
     path: PathBuf,
     /// Processing frames to drop before file frame 0.
     discard: u64,
+    mastered: bool,
     written: u64,
     peak: f64,
     clipped: u64,
@@ -167,6 +168,7 @@ impl OutFile {
         parts: Vec<usize>,
         channels: usize,
         discard: u64,
+        mastered: bool,
         bits: BitDepth,
         sample_rate: u32,
         max_block: usize,
@@ -180,6 +182,7 @@ impl OutFile {
             writer,
             path: path.to_path_buf(),
             discard,
+            mastered,
             written: 0,
             peak: 0.0,
             clipped: 0,
@@ -309,6 +312,7 @@ impl OutFile {
             bit_depth: self.bits.bits(),
             peak: self.peak,
             clipped,
+            mastered: self.mastered,
         })
     }
 }

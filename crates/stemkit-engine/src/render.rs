@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use stemkit_core::AudioBuffer;
 use stemkit_dsp::dither::DitherKind;
 use stemkit_dsp::params::InsertSpec;
+use stemkit_dsp::params::ParamContext;
 use stemkit_session::naming::{NameFields, Template};
-use stemkit_session::{Dither, Session, Variant};
+use stemkit_session::{Dither, MasterMode, Session, Variant};
 
+use crate::consistent::Distributed;
 use crate::graph::Graph;
 use crate::print::{Component, OutFile, Writer};
 use crate::{EngineError, NullTest, Render, Role};
@@ -33,6 +34,27 @@ impl RenderOptions {
 /// -96 dBFS: the level below which an automatic tail counts a bus as decayed.
 const QUIET: f32 = 1.584_893_2e-5;
 
+/// One file to print: which components it sums, and where its sample 0 is.
+struct FileSpec {
+    role: Role,
+    name: String,
+    variant: Option<Variant>,
+    parts: Vec<usize>,
+    channels: usize,
+    /// Processing frames dropped before file frame 0.
+    discard: u64,
+    /// Part of the master-consistent set.
+    mastered: bool,
+}
+
+/// A null test being accumulated: a mix file against the sum of a set of files.
+struct NullSet {
+    name: &'static str,
+    mix: usize,
+    set: Vec<usize>,
+    acc: NullAcc,
+}
+
 /// Renders `session` into `opts.out_dir`, calling `progress(done, total)` in frames.
 /// Files are left under temporary names: the caller commits them (after verifying) or
 /// drops them, which deletes them.
@@ -46,10 +68,10 @@ pub fn render(
 ) -> Result<Render, EngineError> {
     let out = &session.output;
     let sr = session.settings.sample_rate;
+    let fsr = f64::from(sr);
     let block = opts.block.max(64);
-    let variants = &out.variants;
-    let wet = variants.contains(&Variant::Wet);
-    let dry = variants.contains(&Variant::Dry);
+    let wet = out.variants.contains(&Variant::Wet);
+    let dry = out.variants.contains(&Variant::Dry);
     let (mut graph, layout, mut warnings) = Graph::build(session, block, wet)?;
 
     // Common latency: every bus output is delayed to the slowest, and that much is
@@ -60,13 +82,14 @@ pub fn render(
         .chain(graph.returns.iter().map(|r| r.latency))
         .max()
         .unwrap_or(0);
+    let common64 = common as u64;
 
     let dither = match out.dither {
         Dither::None => DitherKind::None,
         Dither::Tpdf => DitherKind::Tpdf,
     };
     let mut comps: Vec<Component> = Vec::new();
-    let mut new_comp = |channels: usize, latency: usize| {
+    let mut new_comp = |channels: usize, latency: usize, dither: DitherKind| {
         let seed = comps.len() as u64;
         comps.push(Component::new(
             channels,
@@ -80,7 +103,7 @@ pub fn render(
     };
     // Components: each stem; per return either the global instance or the shares.
     let stem_comp: Vec<usize> = (0..stem_count)
-        .map(|s| new_comp(graph.stem_channels(s), graph.stem_latency(s)))
+        .map(|s| new_comp(graph.stem_channels(s), graph.stem_latency(s), dither))
         .collect();
     let ret_comps: Vec<ReturnComps> = graph
         .returns
@@ -88,8 +111,12 @@ pub fn render(
         .map(|r| {
             let ch = r.channels();
             ReturnComps {
-                global: r.global.as_ref().map(|_| new_comp(ch, r.latency)),
-                shares: r.shares.iter().map(|_| new_comp(ch, r.latency)).collect(),
+                global: r.global.as_ref().map(|_| new_comp(ch, r.latency, dither)),
+                shares: r
+                    .shares
+                    .iter()
+                    .map(|_| new_comp(ch, r.latency, dither))
+                    .collect(),
                 channels: ch,
             }
         })
@@ -104,37 +131,203 @@ pub fn render(
         .copied()
         .chain(return_parts.iter().flatten().copied())
         .collect();
+    let comp_channels = |c: usize| {
+        if stem_comp.contains(&c) {
+            graph.stem_channels(stem_comp.iter().position(|&x| x == c).unwrap_or(0))
+        } else {
+            ret_comps
+                .iter()
+                .find(|rc| rc.global == Some(c) || rc.shares.contains(&c))
+                .map_or(2, |rc| rc.channels)
+        }
+    };
 
-    // Master: the float mix through the master chain.
-    let master = if session.master.is_active() {
-        Some(crate::chain::Chain::build(
+    // Master: the mix through the master chain, distributed over the components when
+    // the prints are to be master-consistent.
+    let consistent = out.master == MasterMode::Consistent;
+    if consistent && !session.master.is_active() {
+        warnings.push(
+            "master = \"consistent\" with an empty [master]: the stems already sum to the mix"
+                .into(),
+        );
+    }
+    let ctx = ParamContext {
+        sample_rate: fsr,
+        bpm: session.settings.bpm,
+    };
+    let part_channels: Vec<usize> = if consistent {
+        mix_parts.iter().map(|&c| comp_channels(c)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut master = if session.master.is_active() {
+        Some(Distributed::build(
             &session.master.inserts,
-            "[master]",
-            &stemkit_dsp::params::ParamContext {
-                sample_rate: f64::from(sr),
-                bpm: session.settings.bpm,
-            },
-            stemkit_core::ProcessSpec {
-                sample_rate: f64::from(sr),
-                max_block: block,
-                channels: 2,
-            },
-            &|_| None,
+            session.master.gain_db,
+            &part_channels,
+            &ctx,
+            block,
         )?)
     } else {
         None
     };
-    let master_latency = master.as_ref().map_or(0, crate::chain::Chain::latency);
-    let master_comp = master.as_ref().map(|_| new_comp(2, common));
+    let consistent = consistent && master.is_some();
+    let master_latency = master.as_ref().map_or(0, Distributed::latency) as u64;
+    if let Some(m) = master.as_ref().filter(|_| consistent) {
+        for what in &m.undistributed {
+            warnings.push(format!(
+                "[master] {what} cannot be distributed over the stems: its effect is printed as the residual stem"
+            ));
+        }
+    }
+    let mastered_comp: Vec<usize> = part_channels
+        .iter()
+        .map(|&c| new_comp(c, common, dither))
+        .collect();
+    // The master's own output: the residual in consistent mode (rounded, not dithered,
+    // so an all-but-silent residual stays digital silence), else the mastered mix.
+    let master_out = master.as_ref().map(|_| {
+        new_comp(
+            2,
+            common,
+            if consistent { DitherKind::None } else { dither },
+        )
+    });
 
-    // Files.
+    // The files.
+    let stem_files = |variant: Variant| -> Vec<FileSpec> {
+        let live_stems = session
+            .stems
+            .iter()
+            .zip(&layout.stem_index)
+            .filter(|(_, i)| i.is_some());
+        live_stems
+            .enumerate()
+            .map(|(s, (st, _))| {
+                let mut parts = vec![stem_comp[s]];
+                let mut channels = st.channels;
+                if variant == Variant::Wet {
+                    for (r, rc) in graph.returns.iter().zip(&ret_comps) {
+                        for ((stem, _), &c) in r.shares.iter().zip(&rc.shares) {
+                            if *stem == s {
+                                parts.push(c);
+                                channels = channels.max(rc.channels);
+                            }
+                        }
+                    }
+                }
+                FileSpec {
+                    role: Role::Stem,
+                    name: st.name.clone(),
+                    variant: Some(variant),
+                    parts,
+                    channels,
+                    discard: common64,
+                    mastered: false,
+                }
+            })
+            .collect()
+    };
+    let mut specs: Vec<FileSpec> = Vec::new();
+    let mut sets: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    if dry {
+        let first = specs.len();
+        specs.extend(stem_files(Variant::Dry));
+        let live_returns = session
+            .returns
+            .iter()
+            .zip(&layout.return_index)
+            .filter(|(_, i)| i.is_some());
+        for ((ret, _), parts) in live_returns.zip(&return_parts) {
+            specs.push(FileSpec {
+                role: Role::Return,
+                name: ret.name.clone(),
+                variant: None,
+                parts: parts.clone(),
+                channels: ret.channels,
+                discard: common64,
+                mastered: false,
+            });
+        }
+        sets.push(("dry", (first..specs.len()).collect()));
+    }
+    if wet {
+        let first = specs.len();
+        specs.extend(stem_files(Variant::Wet));
+        sets.push(("wet", (first..specs.len()).collect()));
+    }
+    let mix_file = specs.len();
+    specs.push(FileSpec {
+        role: Role::Mix,
+        name: out.mix_name.clone(),
+        variant: None,
+        parts: mix_parts.clone(),
+        channels: 2,
+        discard: common64,
+        mastered: false,
+    });
+    let mut residual_file = None;
+    if let Some(res) = master_out {
+        let master_discard = common64 + master_latency;
+        let mut mastered_parts = vec![res];
+        if consistent {
+            // Every pre-master file again, its parts through the distributed master.
+            let map = |c: usize| {
+                mix_parts
+                    .iter()
+                    .position(|&p| p == c)
+                    .map_or(c, |k| mastered_comp[k])
+            };
+            let mut mastered_set = Vec::new();
+            let printed_set = sets.first().map(|(_, set)| set.clone()).unwrap_or_default();
+            for &f in &printed_set {
+                let src = &specs[f];
+                let copy = FileSpec {
+                    role: src.role,
+                    name: src.name.clone(),
+                    variant: src.variant,
+                    parts: src.parts.iter().map(|&c| map(c)).collect(),
+                    channels: src.channels,
+                    discard: master_discard,
+                    mastered: true,
+                };
+                mastered_set.push(specs.len());
+                specs.push(copy);
+            }
+            residual_file = Some(specs.len());
+            mastered_set.push(specs.len());
+            specs.push(FileSpec {
+                role: Role::Stem,
+                name: format!("{}_Residual", out.mix_name),
+                variant: None,
+                parts: vec![res],
+                channels: 2,
+                discard: master_discard,
+                mastered: true,
+            });
+            sets.push(("mastered", mastered_set));
+            mastered_parts = mastered_comp.clone();
+            mastered_parts.push(res);
+        }
+        specs.push(FileSpec {
+            role: Role::Master,
+            name: format!("{}_Master", out.mix_name),
+            variant: None,
+            parts: mastered_parts,
+            channels: 2,
+            discard: master_discard,
+            mastered: true,
+        });
+    }
+    let master_file = specs.iter().position(|f| f.role == Role::Master);
+
     let template = Template::parse(&out.naming).map_err(EngineError::Session)?;
-    let both = dry && wet;
     let namer = Namer {
         session,
         template: &template,
         dir: &opts.out_dir,
         ext: out.format.extension(),
+        both: dry && wet,
     };
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| EngineError::Write {
         path: opts.out_dir.clone(),
@@ -143,23 +336,18 @@ pub fn render(
             source: e,
         },
     })?;
-    let mut files: Vec<OutFile> = Vec::new();
     let mut taken = std::collections::HashSet::new();
-    let mut add_file = |role: Role,
-                        name: &str,
-                        variant: Option<Variant>,
-                        parts: Vec<usize>,
-                        channels: usize,
-                        discard: u64| {
-        let path = namer.path(name, variant, both);
-        if !taken.insert(path.file_name().map(|f| f.to_string_lossy().to_lowercase())) {
+    let mut files: Vec<OutFile> = Vec::with_capacity(specs.len());
+    for f in specs {
+        let path = namer.path(&f.name, f.variant, f.mastered && f.role != Role::Master);
+        if !taken.insert(path.file_name().map(|n| n.to_string_lossy().to_lowercase())) {
             return Err(EngineError::Session(format!(
                 "two prints would be written to {}; make [output] naming distinguish them",
                 path.display()
             )));
         }
-        let meta = namer.metadata(role, name, variant, channels);
-        let writer = Writer::create(&path, out.format, channels, out.bit_depth, sr, &meta)
+        let meta = namer.metadata(f.role, &f.name, f.variant, f.channels, f.mastered);
+        let writer = Writer::create(&path, out.format, f.channels, out.bit_depth, sr, &meta)
             .map_err(|source| EngineError::Write {
                 path: path.clone(),
                 source,
@@ -167,101 +355,34 @@ pub fn render(
         files.push(OutFile::create(
             writer,
             &path,
-            role,
-            name.to_owned(),
-            variant,
-            parts,
-            channels,
-            discard,
+            f.role,
+            f.name,
+            f.variant,
+            f.parts,
+            f.channels,
+            f.discard,
+            f.mastered,
             out.bit_depth,
             sr,
             block,
         )?);
-        Ok(files.len() - 1)
-    };
-    let live_stems: Vec<&stemkit_session::Stem> = session
-        .stems
-        .iter()
-        .zip(&layout.stem_index)
-        .filter(|(_, i)| i.is_some())
-        .map(|(s, _)| s)
+    }
+    let mut nulls: Vec<NullSet> = sets
+        .into_iter()
+        .map(|(name, set)| NullSet {
+            name,
+            mix: if name == "mastered" {
+                master_file.unwrap_or(mix_file)
+            } else {
+                mix_file
+            },
+            set,
+            acc: NullAcc::default(),
+        })
         .collect();
-    let live_returns: Vec<&stemkit_session::Return> = session
-        .returns
-        .iter()
-        .zip(&layout.return_index)
-        .filter(|(_, i)| i.is_some())
-        .map(|(r, _)| r)
-        .collect();
-    let common64 = common as u64;
-    let mut dry_files = Vec::new();
-    let mut wet_files = Vec::new();
-    if dry {
-        for (s, st) in live_stems.iter().enumerate() {
-            dry_files.push(add_file(
-                Role::Stem,
-                &st.name,
-                Some(Variant::Dry),
-                vec![stem_comp[s]],
-                st.channels,
-                common64,
-            )?);
-        }
-        for (r, ret) in live_returns.iter().enumerate() {
-            dry_files.push(add_file(
-                Role::Return,
-                &ret.name,
-                None,
-                return_parts[r].clone(),
-                ret.channels,
-                common64,
-            )?);
-        }
-    }
-    if wet {
-        for (s, st) in live_stems.iter().enumerate() {
-            let mut parts = vec![stem_comp[s]];
-            let mut channels = st.channels;
-            for (r, rc) in graph.returns.iter().zip(&ret_comps) {
-                for ((stem, _), &c) in r.shares.iter().zip(&rc.shares) {
-                    if *stem == s {
-                        parts.push(c);
-                        channels = channels.max(rc.channels);
-                    }
-                }
-            }
-            wet_files.push(add_file(
-                Role::Stem,
-                &st.name,
-                Some(Variant::Wet),
-                parts,
-                channels,
-                common64,
-            )?);
-        }
-    }
-    let mix_file = add_file(
-        Role::Mix,
-        &out.mix_name,
-        None,
-        mix_parts.clone(),
-        2,
-        common64,
-    )?;
-    if let Some(c) = master_comp {
-        add_file(
-            Role::Master,
-            &format!("{}_Master", out.mix_name),
-            None,
-            vec![c],
-            2,
-            common64 + master_latency as u64,
-        )?;
-    }
 
     // Length.
     let start = session.settings.start;
-    let fsr = f64::from(sr);
     let content_end = match session.settings.end.value() {
         Some(end) => ((end - start) * fsr).round() as u64,
         None => graph.content_end,
@@ -283,16 +404,12 @@ pub fn render(
             "the render would be empty: no track plays after the session start".into(),
         ));
     }
-    let estimate = length.unwrap_or(content_end + graph.max_tail.min(auto_cap));
+    let estimate = length.unwrap_or(content_end + graph.max_tail.clamp(hold, auto_cap));
 
     // The loop.
-    let mut master_chain = master;
-    let master_gain = stemkit_core::units::db_to_gain(session.master.gain_db) as f32;
-    let mut mix_buf = AudioBuffer::new(2, block);
     let mut t0: u64 = 0;
     let mut quiet_run: u64 = 0;
-    let mut null = NullAcc::default();
-    let mut wet_null = NullAcc::default();
+    let mut float_residual = 0.0_f32;
     loop {
         let n = block;
         graph.process(t0, n)?;
@@ -307,19 +424,23 @@ pub fn render(
                 comps[c].take(&inst.input);
             }
         }
-        if let (Some(chain), Some(c)) = (&mut master_chain, master_comp) {
-            mix_buf.set_frames(n);
-            mix_buf.clear();
+        if let (Some(m), Some(res)) = (&mut master, master_out) {
+            m.mix.set_frames(n);
+            m.mix.clear();
             for &p in &mix_parts {
-                mix_buf.add_from(&comps[p].aligned, 1.0);
+                m.mix.add_from(&comps[p].aligned, 1.0);
             }
-            chain.process(&mut mix_buf, &[]);
-            if master_gain != 1.0 {
-                for ch in mix_buf.channels_mut() {
-                    ch.iter_mut().for_each(|x| *x *= master_gain);
-                }
+            for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
+                buf.copy_from(&comps[p].aligned);
             }
-            comps[c].take(&mix_buf);
+            m.process();
+            for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
+                comps[c].take(buf);
+            }
+            comps[res].take(&m.residual);
+            if consistent {
+                float_residual = float_residual.max(m.residual.peak());
+            }
         }
 
         // Automatic tail: stop once every bus has been quiet for the hold time.
@@ -327,8 +448,7 @@ pub fn render(
         if length.is_none() && file_end > content_end {
             let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
             quiet_run = if loud { 0 } else { quiet_run + n as u64 };
-            if quiet_run >= hold || file_end >= content_end + auto_cap.min(graph.max_tail.max(hold))
-            {
+            if quiet_run >= hold || file_end >= content_end + auto_cap {
                 length = Some(file_end.max(content_end));
             }
         }
@@ -337,18 +457,11 @@ pub fn render(
             f.write_block(&comps, t0, n, len_now)?;
         }
         // Null tests from the very samples written.
-        let count = files[mix_file].block_count(t0, n, len_now);
-        if count > 0 {
-            let set = if dry { &dry_files } else { &wet_files };
-            null.add(&files, mix_file, set, count, out.bit_depth.is_integer());
-            if dry && wet {
-                wet_null.add(
-                    &files,
-                    mix_file,
-                    &wet_files,
-                    count,
-                    out.bit_depth.is_integer(),
-                );
+        for ns in &mut nulls {
+            let count = files[ns.mix].block_count(t0, n, len_now);
+            if count > 0 {
+                ns.acc
+                    .add(&files, ns.mix, &ns.set, count, out.bit_depth.is_integer());
             }
         }
         t0 += n as u64;
@@ -364,17 +477,29 @@ pub fn render(
     }
     let frames = length.unwrap_or(0);
 
-    let mut null_tests = Vec::new();
-    if dry {
-        null_tests.push(null.result(Variant::Dry, out.bit_depth));
-    }
-    if wet {
-        let acc = if dry { &wet_null } else { &null };
-        null_tests.push(acc.result(Variant::Wet, out.bit_depth));
-    }
+    let null_tests = nulls
+        .iter()
+        .map(|ns| {
+            let mut t = ns.acc.result(ns.name, out.bit_depth);
+            if ns.name == "mastered" {
+                t.float_residual_dbfs =
+                    Some((float_residual > 0.0).then(|| 20.0 * f64::from(float_residual).log10()));
+            }
+            t
+        })
+        .collect();
+    // A fully distributed master leaves a residual of rounding noise only: silent in
+    // integer prints, float dust in 32-bit ones; neither is worth a file.
+    let keep_residual = master.as_ref().is_some_and(|m| !m.undistributed.is_empty());
     let mut printed = Vec::with_capacity(files.len());
-    for f in files {
+    for (i, f) in files.into_iter().enumerate() {
         let p = f.finish(&comps)?;
+        if Some(i) == residual_file
+            && !keep_residual
+            && (p.peak == 0.0 || !out.bit_depth.is_integer())
+        {
+            continue;
+        }
         if p.clipped > 0 {
             warnings.push(format!(
                 "{} \"{}\": {} samples clipped",
@@ -436,10 +561,14 @@ struct Namer<'a> {
     template: &'a Template,
     dir: &'a Path,
     ext: &'a str,
+    both: bool,
 }
 
 impl Namer<'_> {
-    fn path(&self, name: &str, variant: Option<Variant>, both: bool) -> PathBuf {
+    /// The path of a print; `mastered` files of the master-consistent set get a
+    /// `_mastered` suffix, wet ones a `_wet` suffix when both variants are printed and
+    /// the template does not say `{variant}`.
+    fn path(&self, name: &str, variant: Option<Variant>, mastered: bool) -> PathBuf {
         let set = &self.session.settings;
         let fields = NameFields {
             session: &set.name,
@@ -451,8 +580,11 @@ impl Namer<'_> {
             variant: variant.map_or("", Variant::as_str),
         };
         let mut base = self.template.render(&fields);
-        if both && variant == Some(Variant::Wet) && !self.template.has_variant() {
+        if self.both && variant == Some(Variant::Wet) && !self.template.has_variant() {
             base.push_str("_wet");
+        }
+        if mastered {
+            base.push_str("_mastered");
         }
         self.dir.join(format!("{base}.{}", self.ext))
     }
@@ -464,8 +596,14 @@ impl Namer<'_> {
         name: &str,
         variant: Option<Variant>,
         channels: usize,
+        mastered: bool,
     ) -> stemkit_io::WavMetadata {
         let set = &self.session.settings;
+        let contract = if mastered && role != Role::Master {
+            ", master-consistent"
+        } else {
+            ""
+        };
         let what = match (role, variant) {
             (Role::Stem, Some(v)) => format!("stem {name} ({})", v.as_str()),
             (Role::Stem, None) => format!("stem {name}"),
@@ -473,6 +611,7 @@ impl Namer<'_> {
             (Role::Mix, _) => format!("mix {name} (pre-master)"),
             (Role::Master, _) => format!("mix {name} (mastered)"),
         };
+        let what = format!("{what}{contract}");
         let description = format!("{}: {what}", set.name);
         let time_reference = (set.start * f64::from(set.sample_rate)).round() as u64;
         let track_names = if channels == 1 {
@@ -524,14 +663,15 @@ impl NullAcc {
         }
     }
 
-    fn result(&self, variant: Variant, bits: stemkit_session::BitDepth) -> NullTest {
+    fn result(&self, set: &'static str, bits: stemkit_session::BitDepth) -> NullTest {
         let scale = if bits.is_integer() {
             f64::from(1_u32 << (bits.bits() - 1))
         } else {
             1.0
         };
         NullTest {
-            variant,
+            set,
+            float_residual_dbfs: None,
             residual_peak_dbfs: (self.peak > 0.0).then(|| 20.0 * (self.peak / scale).log10()),
             bit_exact: self.peak == 0.0 && bits.is_integer(),
         }
