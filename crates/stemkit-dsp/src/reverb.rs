@@ -7,7 +7,7 @@
 //! | `decay_s` | s | 0.1 ..= 20 | 1.5 | RT60 below the damping shelf (4 kHz): time for the reverberation to fall 60 dB |
 //! | `predelay_ms` | ms | 0 ..= 500 | 0 | delay before the reverberation, rounded to the nearest sample |
 //! | `size` | | 0 ..= 1 | 0.5 | scales every delay length by `0.25 + 1.5 · size` (0.25× to 1.75×) |
-//! | `damping` | | 0 ..= 1 | 0.5 | high-frequency absorption: the RT60 well above 4 kHz (exactly at Nyquist) is `decay_s · (1 - 0.9 · damping)` |
+//! | `damping` | | 0 ..= 1 | 0.1 | high-frequency absorption: the RT60 well above 4 kHz (exactly at Nyquist) is `decay_s · (1 - 0.9 · damping)` |
 //! | `width` | | 0 ..= 1 | 1 | side level of the wet signal: 0 is mono, 1 the full decorrelated stereo |
 //! | `mix` | | 0 ..= 1 | 1 | wet share: `(1 - mix) · dry + mix · wet` |
 //!
@@ -28,7 +28,8 @@
 //! broadband T30 is within 1.6 % of `decay_s` from 0.5 to 5 s; with damping 0.5 the 500 Hz
 //! and 1 kHz octave bands are within 4 % (7 % at damping 1) while the 8 kHz band decays in
 //! about 0.57 × `decay_s`. A broadband T30 of a damped reverb mixes both rates and reads
-//! short (17 % at damping 0.5), as it would for a real room.
+//! short (17 % at damping 0.5), as it would for a real room; the default damping, 0.1, keeps
+//! the broadband T30 within 10 % of `decay_s` from 0.5 to 5 s (tested).
 //!
 //! Nothing is modulated: the reverb is linear and time-invariant, so wet stems (one reverb
 //! instance per stem) sum exactly to the reverb of the sum. On a mono bus the input feeds

@@ -90,6 +90,19 @@ fn rt60_without_damping_matches_decay_broadband() {
     }
 }
 
+/// What a user measures first: the broadband T30 of an impulse at the default damping.
+#[test]
+fn rt60_at_default_damping_matches_decay_broadband() {
+    for rate in [48_000.0, 44_100.0] {
+        for decay in [0.5, 1.0, 2.0, 5.0] {
+            let text = reverb(&format!("decay_s = {decay}"));
+            let h = impulse_response(&text, rate, (decay * rate * 1.6) as usize + 24_000, false);
+            let t = t30(&as_f64(&h[0]), rate);
+            assert!((t / decay - 1.0).abs() < 0.1, "{rate} Hz, decay {decay} s: T30 {t:.3} s");
+        }
+    }
+}
+
 #[test]
 fn rt60_with_damping_matches_decay_in_the_mid_bands_and_highs_decay_faster() {
     // Damping makes the decay frequency dependent; decay_s is the RT60 of the lows and
