@@ -1,0 +1,2 @@
+//! Callback timing benchmark (being written).
+fn main() {}
