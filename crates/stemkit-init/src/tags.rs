@@ -1,0 +1,85 @@
+//! Tempo and key from a file's metadata: the `acid` chunk loop tools and DAWs write into
+//! WAV files (its tempo), and the BPM and initial-key tags of FLAC, Ogg, MP3 and AIFF
+//! files (Vorbis comments, ID3).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use stemkit_io::SourceInfo;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::{MetadataOptions, StandardTag};
+
+/// What a file's metadata says; unreadable metadata says nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tags {
+    pub bpm: Option<f64>,
+    pub key: Option<String>,
+}
+
+/// The tempo and key in `info`'s file, if it states them.
+pub fn read(path: &Path, info: &SourceInfo) -> Tags {
+    if info.container == "wav" {
+        return Tags {
+            bpm: acid_tempo(path).filter(|b| (40.0..=300.0).contains(b)),
+            key: None,
+        };
+    }
+    tagged(path).unwrap_or_default()
+}
+
+/// The tempo field of a WAV file's `acid` chunk.
+fn acid_tempo(path: &Path) -> Option<f64> {
+    let mut f = File::open(path).ok()?;
+    let mut head = [0_u8; 12];
+    f.read_exact(&mut head).ok()?;
+    if &head[..4] != b"RIFF" || &head[8..] != b"WAVE" {
+        return None;
+    }
+    let mut chunk = [0_u8; 8];
+    while f.read_exact(&mut chunk).is_ok() {
+        let size = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]);
+        if &chunk[..4] == b"acid" && size >= 24 {
+            let mut acid = [0_u8; 24];
+            f.read_exact(&mut acid).ok()?;
+            let tempo = f32::from_le_bytes([acid[20], acid[21], acid[22], acid[23]]);
+            return (tempo.is_finite() && tempo > 0.0).then_some(f64::from(tempo));
+        }
+        f.seek(SeekFrom::Current(i64::from(size) + i64::from(size & 1)))
+            .ok()?;
+    }
+    None
+}
+
+/// BPM and initial key from the tags symphonia reads.
+fn tagged(path: &Path) -> Option<Tags> {
+    let file = File::open(path).ok()?;
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .ok()?;
+    let mut meta = format.metadata();
+    let revision = meta.skip_to_latest()?;
+    let mut tags = Tags::default();
+    for tag in &revision.media.tags {
+        match &tag.std {
+            Some(StandardTag::Bpm(b)) if (40..=300).contains(b) => tags.bpm = Some(*b as f64),
+            Some(StandardTag::InitialKey(k)) => {
+                tags.key = crate::tempo::key_in(k.trim());
+            }
+            _ => {}
+        }
+    }
+    Some(tags)
+}
