@@ -42,6 +42,7 @@ pub fn run(args: &Args) -> CmdResult {
     let opts = DemoOptions {
         tracks: args.tracks,
         seconds: args.seconds,
+        processing: true,
         ..DemoOptions::default()
     };
     let demo = Demo::new(&opts)?;
