@@ -22,7 +22,12 @@ impl AudioBuffer {
     /// them valid. Allocates: call on the main thread.
     #[must_use]
     pub fn new(channels: usize, capacity: usize) -> Self {
-        Self { data: vec![0.0; channels * capacity], channels, capacity, frames: capacity }
+        Self {
+            data: vec![0.0; channels * capacity],
+            channels,
+            capacity,
+            frames: capacity,
+        }
     }
 
     /// Builds a buffer from per-channel sample vectors of equal length (test and offline
@@ -33,7 +38,10 @@ impl AudioBuffer {
     #[must_use]
     pub fn from_channels(channels: &[Vec<f32>]) -> Self {
         let frames = channels.first().map_or(0, Vec::len);
-        assert!(channels.iter().all(|c| c.len() == frames), "channels differ in length");
+        assert!(
+            channels.iter().all(|c| c.len() == frames),
+            "channels differ in length"
+        );
         let mut buf = Self::new(channels.len(), frames);
         for (c, src) in channels.iter().enumerate() {
             buf.channel_mut(c).copy_from_slice(src);
@@ -62,7 +70,11 @@ impl AudioBuffer {
     /// # Panics
     /// When `frames` exceeds the capacity.
     pub fn set_frames(&mut self, frames: usize) {
-        assert!(frames <= self.capacity, "{frames} frames exceed capacity {}", self.capacity);
+        assert!(
+            frames <= self.capacity,
+            "{frames} frames exceed capacity {}",
+            self.capacity
+        );
         self.frames = frames;
     }
 
@@ -80,13 +92,17 @@ impl AudioBuffer {
     /// Every channel's valid frames, mutably, in channel order.
     pub fn channels_mut(&mut self) -> impl Iterator<Item = &mut [f32]> {
         let frames = self.frames;
-        self.data.chunks_exact_mut(self.capacity.max(1)).map(move |c| &mut c[..frames])
+        self.data
+            .chunks_exact_mut(self.capacity.max(1))
+            .map(move |c| &mut c[..frames])
     }
 
     /// Every channel's valid frames, in channel order.
     pub fn iter_channels(&self) -> impl Iterator<Item = &[f32]> {
         let frames = self.frames;
-        self.data.chunks_exact(self.capacity.max(1)).map(move |c| &c[..frames])
+        self.data
+            .chunks_exact(self.capacity.max(1))
+            .map(move |c| &c[..frames])
     }
 
     /// Both channels of a stereo buffer, mutably at once.
@@ -94,7 +110,11 @@ impl AudioBuffer {
     /// # Panics
     /// When the buffer is not stereo.
     pub fn stereo_mut(&mut self) -> (&mut [f32], &mut [f32]) {
-        assert_eq!(self.channels, 2, "stereo_mut on a {}-channel buffer", self.channels);
+        assert_eq!(
+            self.channels, 2,
+            "stereo_mut on a {}-channel buffer",
+            self.channels
+        );
         let (l, r) = self.data.split_at_mut(self.capacity);
         (&mut l[..self.frames], &mut r[..self.frames])
     }
@@ -152,7 +172,9 @@ impl AudioBuffer {
     /// Largest absolute sample over the valid frames of every channel.
     #[must_use]
     pub fn peak(&self) -> f32 {
-        self.iter_channels().flat_map(|c| c.iter()).fold(0.0_f32, |m, &s| m.max(s.abs()))
+        self.iter_channels()
+            .flat_map(|c| c.iter())
+            .fold(0.0_f32, |m, &s| m.max(s.abs()))
     }
 }
 

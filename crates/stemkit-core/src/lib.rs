@@ -7,10 +7,12 @@
 #![forbid(unsafe_code)]
 
 mod buffer;
+mod delay;
 mod processor;
 mod smooth;
 pub mod units;
 
 pub use buffer::{AudioBuffer, add_scaled};
+pub use delay::DelayLine;
 pub use processor::{ProcessSpec, Processor};
 pub use smooth::Smoothed;

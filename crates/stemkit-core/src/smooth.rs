@@ -18,7 +18,13 @@ impl Smoothed {
     /// A value at `value`, ramping over `ramp_samples` samples on every later change.
     #[must_use]
     pub fn new(value: f64, ramp_samples: u32) -> Self {
-        Self { current: value, target: value, step: 0.0, remaining: 0, ramp: ramp_samples.max(1) }
+        Self {
+            current: value,
+            target: value,
+            step: 0.0,
+            remaining: 0,
+            ramp: ramp_samples.max(1),
+        }
     }
 
     /// A ramp length of `ms` milliseconds at `sample_rate`.
@@ -47,7 +53,11 @@ impl Smoothed {
     pub fn next_value(&mut self) -> f64 {
         if self.remaining > 0 {
             self.remaining -= 1;
-            self.current = if self.remaining == 0 { self.target } else { self.current + self.step };
+            self.current = if self.remaining == 0 {
+                self.target
+            } else {
+                self.current + self.step
+            };
         }
         self.current
     }
