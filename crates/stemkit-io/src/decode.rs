@@ -26,6 +26,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Timestamp;
 
 use crate::IoError;
+use crate::pcm::PcmReader;
 
 /// What a source file holds, read from its header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -200,6 +201,19 @@ fn describe(path: &Path, format: &dyn FormatReader) -> Result<(SourceInfo, u32),
     Ok((info, track.id))
 }
 
+/// The error of a stream that ends after `decoded` of the `expected` frames.
+pub(crate) fn truncated(path: &Path, expected: u64, decoded: u64, rate: u32) -> IoError {
+    IoError::Truncated {
+        path: path.into(),
+        detail: format!(
+            "the header announces {expected} frames ({:.3} s) but the audio ends after \
+             {decoded} ({:.3} s)",
+            expected as f64 / f64::from(rate),
+            decoded as f64 / f64::from(rate),
+        ),
+    }
+}
+
 /// Frames decoded ahead of an MPEG seek target: four 1152-frame MP3 frames.
 const MPEG_SEEK_PREROLL: u64 = 4 * 1152;
 
@@ -220,6 +234,8 @@ pub(crate) struct DecodeStream {
     queue: Vec<Vec<f32>>,
     head: usize,
     ended: bool,
+    /// Plain PCM WAV is read directly (see [`crate::pcm`]); symphonia reads the rest.
+    pcm: Option<PcmReader>,
 }
 
 impl DecodeStream {
@@ -240,7 +256,9 @@ impl DecodeStream {
             .make_audio_decoder(params, &AudioDecoderOptions::default())
             .map_err(|e| header_error(path, &e))?;
         let queue = vec![Vec::new(); info.channels];
+        let pcm = PcmReader::open(path, &info);
         Ok(Self {
+            pcm,
             info,
             format,
             decoder,
@@ -257,10 +275,26 @@ impl DecodeStream {
         &self.info
     }
 
+    #[cfg(test)]
+    pub(crate) fn is_direct(&self) -> bool {
+        self.pcm.is_some()
+    }
+
+    /// Reads through symphonia even where the direct path would apply.
+    #[cfg(test)]
+    pub(crate) fn force_general(&mut self) {
+        self.pcm = None;
+    }
+
     /// Moves forward to source frame `frame`: an accurate seek where the format allows,
     /// then decode-and-discard of the frames between the seek point and `frame`.
     pub(crate) fn skip_to(&mut self, frame: u64) -> Result<(), IoError> {
         if frame <= self.position {
+            return Ok(());
+        }
+        if let Some(pcm) = &mut self.pcm {
+            pcm.seek(frame, &self.info.path)?;
+            self.position = frame;
             return Ok(());
         }
         if self.queued() as u64 <= frame - self.position {
@@ -323,6 +357,24 @@ impl DecodeStream {
         max: usize,
         mut sink: impl FnMut(usize, &[f32]),
     ) -> Result<usize, IoError> {
+        if let Some(pcm) = &mut self.pcm {
+            // The queue serves as the conversion buffer of the direct path here.
+            let n = max.min(1 << 14);
+            for q in &mut self.queue {
+                q.resize(n, 0.0);
+            }
+            let path = &self.info.path;
+            let got = match &mut self.queue[..] {
+                [m] => pcm.read_into(&mut [m], 0, n, path)?,
+                [l, r] => pcm.read_into(&mut [l, r], 0, n, path)?,
+                _ => unreachable!("channel count checked at open"),
+            };
+            for (c, q) in self.queue.iter().enumerate() {
+                sink(c, &q[..got]);
+            }
+            self.position += got as u64;
+            return Ok(got);
+        }
         self.fill()?;
         let n = self.queued().min(max);
         for (c, q) in self.queue.iter().enumerate() {
@@ -331,6 +383,22 @@ impl DecodeStream {
         self.head += n;
         self.position += n as u64;
         Ok(n)
+    }
+
+    /// Fills `out[c][at..at + max]` straight from the file where it can (plain PCM), else
+    /// through [`DecodeStream::take`]. Returns the frames written, 0 only at the end.
+    pub(crate) fn take_into(
+        &mut self,
+        out: &mut [&mut [f32]],
+        at: usize,
+        max: usize,
+    ) -> Result<usize, IoError> {
+        if let Some(pcm) = &mut self.pcm {
+            let n = pcm.read_into(out, at, max, &self.info.path)?;
+            self.position += n as u64;
+            return Ok(n);
+        }
+        self.take(max, |c, s| out[c][at..at + s.len()].copy_from_slice(s))
     }
 
     /// Decodes until frames are queued; false at the end of the stream.
@@ -412,15 +480,12 @@ impl DecodeStream {
         self.ended = true;
         let decoded = self.position + self.queued() as u64;
         match self.info.frames {
-            Some(expected) if decoded < expected => Err(IoError::Truncated {
-                path: self.info.path.clone(),
-                detail: format!(
-                    "the header announces {expected} frames ({:.3} s) but the audio ends after \
-                     {decoded} ({:.3} s)",
-                    expected as f64 / f64::from(self.info.sample_rate),
-                    decoded as f64 / f64::from(self.info.sample_rate),
-                ),
-            }),
+            Some(expected) if decoded < expected => Err(truncated(
+                &self.info.path,
+                expected,
+                decoded,
+                self.info.sample_rate,
+            )),
             _ => Ok(()),
         }
     }

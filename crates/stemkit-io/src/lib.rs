@@ -18,6 +18,7 @@ mod checksum;
 mod decode;
 mod error;
 mod flac;
+mod pcm;
 mod resample;
 mod source;
 mod wav;

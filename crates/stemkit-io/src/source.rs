@@ -152,9 +152,12 @@ impl SourceReader {
                         done += n;
                         continue;
                     }
-                    let n = stream.take(want - done, |c, s| {
-                        out.channel_mut(c)[done..done + s.len()].copy_from_slice(s);
-                    })?;
+                    let n = if channels == 2 {
+                        let (l, r) = out.stereo_mut();
+                        stream.take_into(&mut [l, r], done, want - done)?
+                    } else {
+                        stream.take_into(&mut [out.channel_mut(0)], done, want - done)?
+                    };
                     if n == 0 {
                         break;
                     }
