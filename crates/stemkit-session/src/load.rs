@@ -54,6 +54,15 @@ fn describe_de_error(text: &str, e: &toml::de::Error) -> String {
         .span()
         .map(|s| format!(" at line {}", keys::line_of(text, s.start)));
     let message = e.message().trim().replace('\n', " ");
+    let message = match message.as_str() {
+        "missing field `session`" => {
+            "the file has no [session] table (it needs at least sample_rate)".to_owned()
+        }
+        "missing field `sample_rate`" => {
+            "[session] has no sample_rate (the rate of every print, in Hz, e.g. 48000)".to_owned()
+        }
+        _ => message.replace("missing field `", "missing key `"),
+    };
     let message = message
         .replace(
             "data did not match any variant of untagged enum AutoOr",

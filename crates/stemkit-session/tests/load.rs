@@ -209,3 +209,17 @@ fn unreadable_session_names_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn missing_required_keys_are_named() {
+    let d = Dir::new();
+    let msg = problems(&d.session("[output]\nbit_depth = 24\n"));
+    assert!(msg.contains("no [session] table"), "{msg}");
+    let msg = problems(&d.session("[session]\nname = \"x\"\n"));
+    assert!(msg.contains("[session] has no sample_rate"), "{msg}");
+    let msg = problems(&d.session(&GOOD.replace("file = \"audio/kick.wav\"\n", "")));
+    assert!(
+        msg.contains("missing key `file`") && msg.contains("line"),
+        "{msg}"
+    );
+}
