@@ -9,8 +9,9 @@
 //!   when its clearest period repeats with a correlation ≥ 0.8, and **pitch stability**
 //!   is how far the pitch moves between pitched frames inside a note (a synth holds its
 //!   pitch, a voice glides and has vibrato);
-//! - **sustain**: the share of frames within 15 dB of the track's loud frames (a kick
-//!   decays between hits, a bass note holds);
+//! - **sustain**: the share of frames within 15 dB of the track's loudest frame (a kick
+//!   decays between hits, a bass note holds), and the median length of those loud
+//!   stretches (short hits, long notes and sweeps);
 //! - **flatness**: how noise-like the spectrum is (risers, cymbals).
 //!
 //! The analyser streams: it keeps one frame of samples and a few numbers per frame, and
@@ -26,9 +27,9 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 pub const LOW_HZ: f64 = 120.0;
 /// A frame is pitched when its normalised square difference peaks at least this high.
 const CLARITY: f32 = 0.8;
-/// Frames quieter than the loud frames by more than this are silence between events.
+/// Frames quieter than the loudest frame by more than this are silence between events.
 const GATE_DB: f32 = 30.0;
-/// Frames within this of the loud frames count as sustained.
+/// Frames within this of the loudest frame count as sustained.
 const SUSTAIN_DB: f32 = 15.0;
 /// Pitch moves larger than this between frames are note changes, not wobble.
 const NOTE_CHANGE_CENTS: f32 = 80.0;
@@ -51,11 +52,14 @@ pub struct Features {
     pub pitch_drift: Option<f64>,
     /// Median pitch of the pitched frames, Hz.
     pub pitch_hz: Option<f64>,
-    /// Share of frames within 15 dB of the loud frames, 0 ..= 1.
+    /// Share of frames within 15 dB of the loudest frame, 0 ..= 1.
     pub sustain: f64,
     /// Median spectral flatness of sounding frames, 0 (tonal) ..= 1 (white noise).
     pub flatness: f64,
-    /// Level of the loud frames (95th percentile of frame RMS), dBFS.
+    /// Median length of the stretches within 15 dB of the loudest frame, seconds: short
+    /// for hits, long for notes, phrases and sweeps.
+    pub event_s: f64,
+    /// Level of the loudest frame (RMS over one frame), dBFS.
     pub loud_db: f64,
 }
 
@@ -282,7 +286,13 @@ impl Analyzer {
         let hop_s = self.hop_seconds();
         let frames = &self.frames;
         let seconds = frames.len() as f64 * hop_s;
-        let loud_db = percentile(frames.iter().map(|f| f.level_db), 0.95).unwrap_or(-200.0);
+        // The loudest frame, not a percentile: a clap that sounds in 3 % of the frames
+        // is measured against its hits, not against the silence between them.
+        let loud_db = frames
+            .iter()
+            .map(|f| f.level_db)
+            .reduce(f32::max)
+            .unwrap_or(-200.0);
         let gate = (loud_db - GATE_DB).max(-80.0);
         let active: Vec<&Frame> = frames.iter().filter(|f| f.level_db >= gate).collect();
         if active.is_empty() {
@@ -296,6 +306,7 @@ impl Analyzer {
                 pitch_hz: None,
                 sustain: 0.0,
                 flatness: 0.0,
+                event_s: 0.0,
                 loud_db: f64::from(loud_db),
             };
         }
@@ -303,11 +314,22 @@ impl Analyzer {
         let low_share = active.iter().map(|f| f.low).sum::<f64>() / energy;
         let centroid_hz = active.iter().map(|f| f.centroid_num).sum::<f64>() / energy;
         let flatness = percentile(active.iter().map(|f| f.flatness), 0.5).unwrap_or(0.0);
-        let sustain = frames
-            .iter()
-            .filter(|f| f.level_db >= loud_db - SUSTAIN_DB)
-            .count() as f64
-            / frames.len() as f64;
+        let loud = |f: &Frame| f.level_db >= loud_db - SUSTAIN_DB;
+        let sustain = frames.iter().filter(|f| loud(f)).count() as f64 / frames.len() as f64;
+        let mut runs = Vec::new();
+        let mut run = 0_u32;
+        for f in frames {
+            if loud(f) {
+                run += 1;
+            } else if run > 0 {
+                runs.push(run as f32);
+                run = 0;
+            }
+        }
+        if run > 0 {
+            runs.push(run as f32);
+        }
+        let event_s = percentile(runs.into_iter(), 0.5).map_or(0.0, |r| f64::from(r) * hop_s);
 
         let pitched =
             active.iter().filter(|f| f.pitch_hz.is_finite()).count() as f64 / active.len() as f64;
@@ -339,6 +361,7 @@ impl Analyzer {
             pitch_hz,
             sustain,
             flatness: f64::from(flatness),
+            event_s,
             loud_db: f64::from(loud_db),
         }
     }
