@@ -25,6 +25,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Measure loudness, true peak and more of audio files.
     Meter(cmd::meter::Args),
+    /// Play a session's stems in real time, remixed from a web page, OSC or MIDI.
+    Live(cmd::live::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Render(args) => cmd::render::run(&args),
         Command::Check(args) => cmd::check::run(&args),
         Command::Meter(args) => cmd::meter::run(&args),
+        Command::Live(args) => cmd::live::run(&args),
     };
     match result {
         Ok(code) => code,

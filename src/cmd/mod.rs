@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod live;
 pub mod meter;
 pub mod render;
 

@@ -34,6 +34,10 @@ pub struct Args {
     /// No progress bar and no summary.
     #[arg(long)]
     pub quiet: bool,
+    /// Re-render a performance captured by `stemkit live` into `<out>/<capture name>.wav`,
+    /// equal to what was played sample for sample.
+    #[arg(long, value_name = "FILE")]
+    pub automation: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -61,6 +65,9 @@ pub fn run(args: &Args) -> CmdResult {
         .out
         .clone()
         .unwrap_or_else(|| session.dir().join("stems"));
+    if let Some(automation) = &args.automation {
+        return super::live::replay(&session, automation, &out);
+    }
     render_session(&session, &out, args.json, args.quiet)
 }
 

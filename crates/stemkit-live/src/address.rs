@@ -60,7 +60,9 @@ pub fn parse(
         time.frame_of_bar(v)
             .ok_or_else(|| err("the session has no bpm, so bars have no place".into()))
     };
-    let seg: Vec<&str> = address.strip_prefix("/stemkit/").map_or_else(Vec::new, |rest| rest.split('/').collect());
+    let seg: Vec<&str> = address
+        .strip_prefix("/stemkit/")
+        .map_or_else(Vec::new, |rest| rest.split('/').collect());
     let control = match seg.as_slice() {
         ["transport", action @ ("play" | "pause" | "stop")] => {
             if args.len() > 1 {
@@ -86,7 +88,9 @@ pub fn parse(
         }
         ["transport", "seek_bar"] => {
             arity(1)?;
-            Control::Seek { frame: bar(args[0])? }
+            Control::Seek {
+                frame: bar(args[0])?,
+            }
         }
         ["transport", "seek_frame"] => {
             arity(1)?;
@@ -111,7 +115,11 @@ pub fn parse(
         ["transport", "loop_off"] => Control::LoopOff,
         ["stem", name, rest @ ..] => {
             let stem = lookup(name, &names.stems).ok_or_else(|| {
-                err(format!("no stem named \"{}\" (stems: {})", decode(name), names.stems.join(", ")))
+                err(format!(
+                    "no stem named \"{}\" (stems: {})",
+                    decode(name),
+                    names.stems.join(", ")
+                ))
             })?;
             match rest {
                 ["gain_db"] => {
@@ -184,8 +192,18 @@ fn unknown(address: &str) -> ControlError {
 /// [`parse`] reads back to the very same control (frames, not seconds or bars).
 #[must_use]
 pub fn format(control: &Control, names: &Names) -> (String, Vec<f64>) {
-    let stem = |s: usize| names.stems.get(s).map_or_else(|| format!("#{s}"), |n| encode(n));
-    let ret = |r: usize| names.returns.get(r).map_or_else(|| format!("#{r}"), |n| encode(n));
+    let stem = |s: usize| {
+        names
+            .stems
+            .get(s)
+            .map_or_else(|| format!("#{s}"), |n| encode(n))
+    };
+    let ret = |r: usize| {
+        names
+            .returns
+            .get(r)
+            .map_or_else(|| format!("#{r}"), |n| encode(n))
+    };
     let b = |on: bool| if on { 1.0 } else { 0.0 };
     match *control {
         Control::Play => ("/stemkit/transport/play".into(), vec![]),
@@ -197,18 +215,32 @@ pub fn format(control: &Control, names: &Names) -> (String, Vec<f64>) {
             vec![start as f64, end as f64],
         ),
         Control::LoopOff => ("/stemkit/transport/loop_off".into(), vec![]),
-        Control::StemGain { stem: s, db } => (format!("/stemkit/stem/{}/gain_db", stem(s)), vec![db]),
-        Control::StemMute { stem: s, on } => (format!("/stemkit/stem/{}/mute", stem(s)), vec![b(on)]),
-        Control::StemSolo { stem: s, on } => (format!("/stemkit/stem/{}/solo", stem(s)), vec![b(on)]),
+        Control::StemGain { stem: s, db } => {
+            (format!("/stemkit/stem/{}/gain_db", stem(s)), vec![db])
+        }
+        Control::StemMute { stem: s, on } => {
+            (format!("/stemkit/stem/{}/mute", stem(s)), vec![b(on)])
+        }
+        Control::StemSolo { stem: s, on } => {
+            (format!("/stemkit/stem/{}/solo", stem(s)), vec![b(on)])
+        }
         Control::StemFilter { stem: s, value } => {
             (format!("/stemkit/stem/{}/filter", stem(s)), vec![value])
         }
-        Control::StemSend { stem: s, ret: r, db } => (
+        Control::StemSend {
+            stem: s,
+            ret: r,
+            db,
+        } => (
             format!("/stemkit/stem/{}/send/{}", stem(s), ret(r)),
             vec![db],
         ),
-        Control::ReturnGain { ret: r, db } => (format!("/stemkit/return/{}/gain_db", ret(r)), vec![db]),
-        Control::ReturnMute { ret: r, on } => (format!("/stemkit/return/{}/mute", ret(r)), vec![b(on)]),
+        Control::ReturnGain { ret: r, db } => {
+            (format!("/stemkit/return/{}/gain_db", ret(r)), vec![db])
+        }
+        Control::ReturnMute { ret: r, on } => {
+            (format!("/stemkit/return/{}/mute", ret(r)), vec![b(on)])
+        }
         Control::MasterGain { db } => ("/stemkit/master/gain_db".into(), vec![db]),
         Control::MasterLimiter { on } => ("/stemkit/master/limiter".into(), vec![b(on)]),
     }
@@ -284,14 +316,30 @@ mod tests {
             Control::Pause,
             Control::Stop,
             Control::Seek { frame: 12_345 },
-            Control::Loop { start: 96_000, end: 192_000 },
+            Control::Loop {
+                start: 96_000,
+                end: 192_000,
+            },
             Control::LoopOff,
-            Control::StemGain { stem: 0, db: -6.123_456_789_012_3 },
-            Control::StemGain { stem: 1, db: f64::NEG_INFINITY },
+            Control::StemGain {
+                stem: 0,
+                db: -6.123_456_789_012_3,
+            },
+            Control::StemGain {
+                stem: 1,
+                db: f64::NEG_INFINITY,
+            },
             Control::StemMute { stem: 0, on: true },
             Control::StemSolo { stem: 1, on: false },
-            Control::StemFilter { stem: 0, value: -0.37 },
-            Control::StemSend { stem: 1, ret: 0, db: -12.0 },
+            Control::StemFilter {
+                stem: 0,
+                value: -0.37,
+            },
+            Control::StemSend {
+                stem: 1,
+                ret: 0,
+                db: -12.0,
+            },
             Control::ReturnGain { ret: 0, db: 3.5 },
             Control::ReturnMute { ret: 0, on: true },
             Control::MasterGain { db: -1.0 },
@@ -299,7 +347,11 @@ mod tests {
         ];
         for c in all {
             let (address, args) = format(&c, &names);
-            assert_eq!(parse(&address, &args, &names, &time), Ok(Some(c)), "{address}");
+            assert_eq!(
+                parse(&address, &args, &names, &time),
+                Ok(Some(c)),
+                "{address}"
+            );
         }
         assert_eq!(format(&all[6], &names).0, "/stemkit/stem/Kick%20In/gain_db");
     }
@@ -310,7 +362,10 @@ mod tests {
         // 120 bpm in 4/4: a bar is 2 s = 96 000 frames.
         assert_eq!(
             parse("/stemkit/transport/loop", &[2.0, 4.0], &names, &time),
-            Ok(Some(Control::Loop { start: 96_000, end: 288_000 }))
+            Ok(Some(Control::Loop {
+                start: 96_000,
+                end: 288_000
+            }))
         );
         assert_eq!(
             parse("/stemkit/transport/seek", &[1.5], &names, &time),
@@ -320,7 +375,10 @@ mod tests {
             parse("/stemkit/stem/Kick In/mute", &[1.0], &names, &time),
             Ok(Some(Control::StemMute { stem: 0, on: true }))
         );
-        assert_eq!(parse("/stemkit/transport/play", &[0.0], &names, &time), Ok(None));
+        assert_eq!(
+            parse("/stemkit/transport/play", &[0.0], &names, &time),
+            Ok(None)
+        );
     }
 
     #[test]

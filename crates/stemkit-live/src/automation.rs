@@ -110,7 +110,10 @@ impl Automation {
         };
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
         if lines.next().map(|(_, l)| l) != Some(MAGIC) {
-            return Err(bad(1, format!("not a stemkit capture file (the first line must be \"{MAGIC}\")")));
+            return Err(bad(
+                1,
+                format!("not a stemkit capture file (the first line must be \"{MAGIC}\")"),
+            ));
         }
         let (mut rate, mut block, mut session) = (None, None, String::new());
         let mut entries: Vec<(u64, Entry)> = Vec::new();
@@ -121,8 +124,20 @@ impl Automation {
             if let Some(h) = line.strip_prefix('#') {
                 let (key, value) = h.trim().split_once(' ').unwrap_or((h.trim(), ""));
                 match key {
-                    "sample_rate" => rate = Some(value.parse::<u32>().map_err(|e| bad(n, format!("sample_rate: {e}")))?),
-                    "block" => block = Some(value.parse::<usize>().map_err(|e| bad(n, format!("block: {e}")))?),
+                    "sample_rate" => {
+                        rate = Some(
+                            value
+                                .parse::<u32>()
+                                .map_err(|e| bad(n, format!("sample_rate: {e}")))?,
+                        )
+                    }
+                    "block" => {
+                        block = Some(
+                            value
+                                .parse::<usize>()
+                                .map_err(|e| bad(n, format!("block: {e}")))?,
+                        )
+                    }
                     "session" => value.clone_into(&mut session),
                     _ => {}
                 }
@@ -136,22 +151,37 @@ impl Automation {
                 .next()
                 .and_then(|w| w.parse().ok())
                 .ok_or_else(|| bad(n, "a line must start with its frame number".into()))?;
-            let addr = words.next().ok_or_else(|| bad(n, "no address after the frame".into()))?;
+            let addr = words
+                .next()
+                .ok_or_else(|| bad(n, "no address after the frame".into()))?;
             let args = words
-                .map(|w| w.parse::<f64>().map_err(|_| bad(n, format!("\"{w}\" is not a number"))))
+                .map(|w| {
+                    w.parse::<f64>()
+                        .map_err(|_| bad(n, format!("\"{w}\" is not a number")))
+                })
                 .collect::<Result<Vec<f64>, _>>()?;
             let Some(block) = block.filter(|&b| b > 0) else {
                 return Err(bad(n, "the header has no block size".into()));
             };
             if frame % block as u64 != 0 {
-                return Err(bad(n, format!("frame {frame} is not at a block start (block {block})")));
+                return Err(bad(
+                    n,
+                    format!("frame {frame} is not at a block start (block {block})"),
+                ));
             }
             if entries.last().is_some_and(|(f, _)| *f > frame) {
                 return Err(bad(n, format!("frame {frame} comes before the line above")));
             }
             let entry = match (addr, args.as_slice()) {
-                (STALL, [k]) if k.fract() == 0.0 && (0.0..=block as f64).contains(k) => Entry::Stall(*k as u32),
-                (STALL, _) => return Err(bad(n, format!("{STALL} takes one frame count up to the block size"))),
+                (STALL, [k]) if k.fract() == 0.0 && (0.0..=block as f64).contains(k) => {
+                    Entry::Stall(*k as u32)
+                }
+                (STALL, _) => {
+                    return Err(bad(
+                        n,
+                        format!("{STALL} takes one frame count up to the block size"),
+                    ));
+                }
                 (END, []) => Entry::End,
                 _ => match address::parse(addr, &args, names, time) {
                     Ok(Some(c)) => Entry::Control(c),
@@ -169,11 +199,17 @@ impl Automation {
         if header.sample_rate != time.sample_rate {
             return Err(bad(
                 1,
-                format!("recorded at {} Hz; the session runs at {} Hz", header.sample_rate, time.sample_rate),
+                format!(
+                    "recorded at {} Hz; the session runs at {} Hz",
+                    header.sample_rate, time.sample_rate
+                ),
             ));
         }
         if entries.last().map(|(_, e)| *e) != Some(Entry::End) {
-            return Err(bad(text.lines().count(), format!("no {END} line: the capture was not finished")));
+            return Err(bad(
+                text.lines().count(),
+                format!("no {END} line: the capture was not finished"),
+            ));
         }
         Ok(Self { header, entries })
     }
@@ -195,12 +231,19 @@ impl Header {
             message: message.to_owned(),
         };
         if text.lines().next().map(str::trim) != Some(MAGIC) {
-            return Err(bad(&format!("not a stemkit capture file (the first line must be \"{MAGIC}\")")));
+            return Err(bad(&format!(
+                "not a stemkit capture file (the first line must be \"{MAGIC}\")"
+            )));
         }
         let value = |key: &str| {
             text.lines()
                 .take_while(|l| l.starts_with('#'))
-                .find_map(|l| l.trim_start_matches('#').trim().strip_prefix(key).map(|v| v.trim().to_owned()))
+                .find_map(|l| {
+                    l.trim_start_matches('#')
+                        .trim()
+                        .strip_prefix(key)
+                        .map(|v| v.trim().to_owned())
+                })
         };
         Ok(Self {
             sample_rate: value("sample_rate ")

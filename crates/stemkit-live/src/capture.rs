@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use rtrb::Consumer;
 
+use crate::LiveError;
 use crate::automation::{Entry, Header};
 use crate::control::Names;
 use crate::meters::Meters;
-use crate::LiveError;
 
 /// One entry at its output frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,7 +51,8 @@ impl CaptureThread {
             source,
         };
         let mut out = BufWriter::new(File::create(path).map_err(file_err)?);
-        out.write_all(header.to_text().as_bytes()).map_err(file_err)?;
+        out.write_all(header.to_text().as_bytes())
+            .map_err(file_err)?;
         out.flush().map_err(file_err)?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -94,11 +95,13 @@ fn run(
     loop {
         let last = stop.load(Ordering::Acquire);
         while let Ok(c) = entries.pop() {
-            out.write_all(c.entry.line(c.frame, names).as_bytes()).map_err(file_err)?;
+            out.write_all(c.entry.line(c.frame, names).as_bytes())
+                .map_err(file_err)?;
         }
         if last {
             let end = meters.clock.load(Ordering::Acquire);
-            out.write_all(Entry::End.line(end, names).as_bytes()).map_err(file_err)?;
+            out.write_all(Entry::End.line(end, names).as_bytes())
+                .map_err(file_err)?;
             out.flush().map_err(file_err)?;
             return out.get_ref().sync_all().map_err(file_err);
         }

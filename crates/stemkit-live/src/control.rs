@@ -23,20 +23,51 @@ pub enum Control {
     /// Pause and return to the session start.
     Stop,
     /// Move the playhead to a timeline frame (0 = the session start).
-    Seek { frame: u64 },
+    Seek {
+        frame: u64,
+    },
     /// Loop the timeline frames `start .. end`.
-    Loop { start: u64, end: u64 },
+    Loop {
+        start: u64,
+        end: u64,
+    },
     LoopOff,
-    StemGain { stem: usize, db: f64 },
-    StemMute { stem: usize, on: bool },
-    StemSolo { stem: usize, on: bool },
+    StemGain {
+        stem: usize,
+        db: f64,
+    },
+    StemMute {
+        stem: usize,
+        on: bool,
+    },
+    StemSolo {
+        stem: usize,
+        on: bool,
+    },
     /// The DJ filter: -1 (low-pass, darkest) ..= 0 (off) ..= 1 (high-pass, thinnest).
-    StemFilter { stem: usize, value: f64 },
-    StemSend { stem: usize, ret: usize, db: f64 },
-    ReturnGain { ret: usize, db: f64 },
-    ReturnMute { ret: usize, on: bool },
-    MasterGain { db: f64 },
-    MasterLimiter { on: bool },
+    StemFilter {
+        stem: usize,
+        value: f64,
+    },
+    StemSend {
+        stem: usize,
+        ret: usize,
+        db: f64,
+    },
+    ReturnGain {
+        ret: usize,
+        db: f64,
+    },
+    ReturnMute {
+        ret: usize,
+        on: bool,
+    },
+    MasterGain {
+        db: f64,
+    },
+    MasterLimiter {
+        on: bool,
+    },
 }
 
 /// A control refused before it reached the audio thread, with the address it came as.

@@ -33,7 +33,9 @@ struct Inner {
 
 impl std::fmt::Debug for LiveHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveHandle").field("names", &self.inner.names).finish_non_exhaustive()
+        f.debug_struct("LiveHandle")
+            .field("names", &self.inner.names)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,14 +68,28 @@ impl LiveHandle {
     /// The validation's error, or a full queue (the audio thread is not running).
     pub fn send(&self, control: Control) -> Result<(), ControlError> {
         control.validate(&self.inner.names, &self.inner.time)?;
-        let mut q = self.inner.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut q = self
+            .inner
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if q.push(control).is_err() {
-            self.inner.meters.dropped_controls.fetch_add(1, Ordering::Relaxed);
+            self.inner
+                .meters
+                .dropped_controls
+                .fetch_add(1, Ordering::Relaxed);
             let address = crate::address::format(&control, &self.inner.names).0;
-            return Err(ControlError::new(address, "the control queue is full (is the audio running?)"));
+            return Err(ControlError::new(
+                address,
+                "the control queue is full (is the audio running?)",
+            ));
         }
         drop(q);
-        self.inner.mirror.lock().unwrap_or_else(PoisonError::into_inner).apply(&control);
+        self.inner
+            .mirror
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(&control);
         self.inner.version.fetch_add(1, Ordering::Release);
         Ok(())
     }
@@ -114,7 +130,12 @@ impl LiveHandle {
     #[must_use]
     pub fn state(&self) -> (MixState, u64) {
         let v = self.inner.version.load(Ordering::Acquire);
-        let s = self.inner.mirror.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let s = self
+            .inner
+            .mirror
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         (s, v)
     }
 

@@ -24,6 +24,7 @@
 //! a capture file as fast as it can, reproduces the `file:` recording sample for sample.
 #![forbid(unsafe_code)]
 
+mod access;
 pub mod address;
 pub mod automation;
 mod backend;
@@ -32,23 +33,30 @@ mod control;
 mod error;
 mod graph;
 mod handle;
+mod interrupt;
 mod live;
 mod meters;
+mod osc;
 mod overview;
 mod processor;
 mod replay;
 mod state;
 pub mod stream;
 mod transport;
+mod web;
 
-pub use backend::{Output, Playback, play};
+pub use access::{Access, new_token};
+pub use backend::{HAS_DEVICE, Output, Playback, play};
 pub use control::{Control, ControlError, LEVEL_DB, MIN_LOOP_SECONDS, Names, TimeBase};
 pub use error::LiveError;
 pub use graph::filter::corner as dj_filter_corner;
 pub use handle::LiveHandle;
+pub use interrupt::stop_on_interrupt;
 pub use live::{Live, LiveOptions, LiveSummary};
 pub use meters::{BusMeter, Meters, PeakCell, TransportState};
+pub use osc::OscServer;
 pub use overview::Overview;
 pub use processor::LiveProcessor;
 pub use replay::{ReplayReport, render_automation};
 pub use state::{MixState, ReturnState, StemState};
+pub use web::WebServer;

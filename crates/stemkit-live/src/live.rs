@@ -61,7 +61,9 @@ pub struct Live {
 
 impl std::fmt::Debug for Live {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Live").field("handle", &self.handle).finish_non_exhaustive()
+        f.debug_struct("Live")
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,7 +76,11 @@ impl Live {
     /// # Errors
     /// A source that cannot be read, an insert that cannot be built, a capture file that
     /// cannot be created, a block size of 0.
-    pub fn new(session: &Session, options: &LiveOptions, note: &mut dyn FnMut(&str)) -> Result<Self, LiveError> {
+    pub fn new(
+        session: &Session,
+        options: &LiveOptions,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Self, LiveError> {
         Self::build(session, options, false, note)
     }
 
@@ -84,9 +90,16 @@ impl Live {
         Self::build(session, options, true, &mut |_| {})
     }
 
-    fn build(session: &Session, options: &LiveOptions, blocking: bool, note: &mut dyn FnMut(&str)) -> Result<Self, LiveError> {
+    fn build(
+        session: &Session,
+        options: &LiveOptions,
+        blocking: bool,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Self, LiveError> {
         if options.block == 0 {
-            return Err(LiveError::Usage("the block size must be at least 1 frame".into()));
+            return Err(LiveError::Usage(
+                "the block size must be at least 1 frame".into(),
+            ));
         }
         let rate = session.settings.sample_rate;
         let placement = stream::place(session, note)?;
@@ -113,7 +126,13 @@ impl Live {
                     session: session.settings.name.clone(),
                 };
                 (
-                    Some(CaptureThread::start(path, &header, names.clone(), rx, Arc::clone(&meters))?),
+                    Some(CaptureThread::start(
+                        path,
+                        &header,
+                        names.clone(),
+                        rx,
+                        Arc::clone(&meters),
+                    )?),
                     Some(tx),
                 )
             }
@@ -169,7 +188,11 @@ impl Live {
     pub fn scan_overview(&self) {
         let plans = self.placement.plans.clone();
         let handle = self.handle.clone();
-        let (stems, end, rate) = (self.meters.stems.len(), self.placement.song_end, handle.time().sample_rate);
+        let (stems, end, rate) = (
+            self.meters.stems.len(),
+            self.placement.song_end,
+            handle.time().sample_rate,
+        );
         let _ = std::thread::Builder::new()
             .name("stemkit-overview".into())
             .spawn(move || handle.set_overview(crate::overview::scan(&plans, stems, end, rate)));

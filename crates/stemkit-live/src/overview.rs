@@ -37,7 +37,8 @@ pub(crate) fn scan(plans: &[TrackPlan], stems: usize, song_end: u64, rate: u32) 
                 break;
             }
             for i in 0..n {
-                let slice = (((t + i as u64) as u128 * SLICES as u128) / u128::from(frames)) as usize;
+                let slice =
+                    (((t + i as u64) as u128 * SLICES as u128) / u128::from(frames)) as usize;
                 let peak = buf.iter_channels().fold(0.0_f32, |m, c| m.max(c[i].abs()));
                 if let Some(v) = lane.get_mut(slice) {
                     *v = v.max(peak);
@@ -46,5 +47,8 @@ pub(crate) fn scan(plans: &[TrackPlan], stems: usize, song_end: u64, rate: u32) 
             t += n as u64;
         }
     }
-    Overview { frames, stems: lanes }
+    Overview {
+        frames,
+        stems: lanes,
+    }
 }

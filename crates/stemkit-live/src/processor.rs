@@ -103,7 +103,11 @@ impl LiveProcessor {
     /// # Panics
     /// When `out` is not stereo or not one block long.
     pub fn process(&mut self, out: &mut AudioBuffer) {
-        assert!(out.channels() == 2 && out.frames() == self.block, "a live block is stereo and {} frames", self.block);
+        assert!(
+            out.channels() == 2 && out.frames() == self.block,
+            "a live block is stereo and {} frames",
+            self.block
+        );
         let at = self.clock;
         while let Ok(c) = self.controls.pop() {
             self.transport.apply(&c, &mut self.stream);
@@ -113,7 +117,9 @@ impl LiveProcessor {
         let n = self.block;
         let limit = n - self.replay_stall.min(n);
         self.replay_stall = 0;
-        let took = self.transport.take(&mut self.stream, &mut self.sources, n, limit);
+        let took = self
+            .transport
+            .take(&mut self.stream, &mut self.sources, n, limit);
         let stall = took.wanted.min(limit) - took.got;
         if took.got < took.wanted {
             self.capture(at, Entry::Stall((took.wanted - took.got) as u32));
@@ -141,6 +147,7 @@ impl LiveProcessor {
         let (a, b) = self.transport.looped.unwrap_or((NO_LOOP, NO_LOOP));
         m.loop_start.store(a, Relaxed);
         m.loop_end.store(b, Relaxed);
-        m.clock.store(self.clock, std::sync::atomic::Ordering::Release);
+        m.clock
+            .store(self.clock, std::sync::atomic::Ordering::Release);
     }
 }

@@ -8,9 +8,9 @@ use stemkit_core::AudioBuffer;
 use stemkit_io::{SampleFormat, WavSpec, WavWriter};
 use stemkit_session::Session;
 
+use crate::LiveError;
 use crate::automation::{Automation, Entry, Header};
 use crate::live::{Live, LiveOptions};
-use crate::LiveError;
 
 /// What a replay wrote.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +42,11 @@ impl std::fmt::Display for ReplayReport {
 /// # Errors
 /// The capture does not fit the session (rate, names, block grid), or a source or the
 /// output file fails.
-pub fn render_automation(session: &Session, automation: &Path, out: &Path) -> Result<ReplayReport, LiveError> {
+pub fn render_automation(
+    session: &Session,
+    automation: &Path,
+    out: &Path,
+) -> Result<ReplayReport, LiveError> {
     let started = Instant::now();
     let header = Header::read(automation)?;
     let options = LiveOptions {

@@ -53,7 +53,12 @@ impl MixState {
                     sends: session
                         .returns
                         .iter()
-                        .map(|r| s.sends.iter().find(|x| x.to == r.name).map_or(f64::NEG_INFINITY, |x| x.level_db))
+                        .map(|r| {
+                            s.sends
+                                .iter()
+                                .find(|x| x.to == r.name)
+                                .map_or(f64::NEG_INFINITY, |x| x.level_db)
+                        })
                         .collect(),
                 })
                 .collect(),

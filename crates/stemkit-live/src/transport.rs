@@ -52,7 +52,8 @@ impl Transport {
             fading_out: false,
             then_state: None,
             then_seek: None,
-            refilling: false,
+            // The disk thread is still reading the first chunks.
+            refilling: true,
         }
     }
 
@@ -112,7 +113,13 @@ impl Transport {
     /// Audio thread: fills `sources` (one buffer per track, `n` frames) for the next block
     /// and advances the playhead. `limit` caps the frames taken (a replay reproducing a
     /// recorded stall).
-    pub(crate) fn take(&mut self, stream: &mut StreamReader, sources: &mut [AudioBuffer], n: usize, limit: usize) -> Took {
+    pub(crate) fn take(
+        &mut self,
+        stream: &mut StreamReader,
+        sources: &mut [AudioBuffer],
+        n: usize,
+        limit: usize,
+    ) -> Took {
         for s in sources.iter_mut() {
             s.set_frames(n);
         }
@@ -141,17 +148,31 @@ impl Transport {
                 self.state = state;
             }
         }
-        Took { wanted, got, underrun }
+        Took {
+            wanted,
+            got,
+            underrun,
+        }
     }
 
     /// Ramps the first `got` frames of every source by the fade, moving it one step a frame.
     fn apply_fade(&mut self, sources: &mut [AudioBuffer], got: usize) {
-        let steady = if self.fading_out { self.level == 0 } else { self.level == self.fade };
+        let steady = if self.fading_out {
+            self.level == 0
+        } else {
+            self.level == self.fade
+        };
         if steady || got == 0 {
             return;
         }
         let (start, fade, out) = (self.level, self.fade, self.fading_out);
-        let step = |l: u32| if out { l.saturating_sub(1) } else { (l + 1).min(fade) };
+        let step = |l: u32| {
+            if out {
+                l.saturating_sub(1)
+            } else {
+                (l + 1).min(fade)
+            }
+        };
         for s in sources.iter_mut() {
             for ch in s.channels_mut() {
                 let mut l = start;

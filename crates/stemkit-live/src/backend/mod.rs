@@ -1,10 +1,10 @@
 //! Where the audio goes: `null`, `file:PATH`, and with the `device` feature a sound card
 //! (`device[:NAME]`) or JACK (`jack`, with the `jack` feature).
 
-mod paced;
-mod recorder;
 #[cfg(feature = "device")]
 mod device;
+mod paced;
+mod recorder;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use crate::meters::Meters;
 use crate::{LiveError, LiveProcessor};
+
+/// Whether this build can open sound cards (the `device` feature).
+pub const HAS_DEVICE: bool = cfg!(feature = "device");
 
 /// An output as `--output` spells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +45,9 @@ impl std::str::FromStr for Output {
                 } else if let Some(name) = s.strip_prefix("device:").filter(|n| !n.is_empty()) {
                     Ok(Self::Device(Some(name.to_owned())))
                 } else {
-                    Err(format!("\"{s}\" is not an output: use null, file:PATH, device, device:NAME or jack"))
+                    Err(format!(
+                        "\"{s}\" is not an output: use null, file:PATH, device, device:NAME or jack"
+                    ))
                 }
             }
         }
@@ -58,7 +63,9 @@ impl Timing {
     /// Audio thread.
     pub(crate) fn record(&mut self, took: Duration, period: Duration) {
         let permille = (took.as_secs_f64() / period.as_secs_f64() * 1000.0) as u32;
-        self.meters.load_permille.fetch_max(permille, Ordering::Relaxed);
+        self.meters
+            .load_permille
+            .fetch_max(permille, Ordering::Relaxed);
     }
 }
 
@@ -74,7 +81,9 @@ pub struct Playback {
 
 impl std::fmt::Debug for Playback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Playback").field("finished", &self.is_finished()).finish_non_exhaustive()
+        f.debug_struct("Playback")
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,13 +93,19 @@ impl std::fmt::Debug for Playback {
 /// # Errors
 /// The recording cannot be created, the device cannot be opened, or the output needs a
 /// feature this build lacks.
-pub fn play(processor: LiveProcessor, output: &Output, duration: Option<f64>) -> Result<Playback, LiveError> {
+pub fn play(
+    processor: LiveProcessor,
+    output: &Output,
+    duration: Option<f64>,
+) -> Result<Playback, LiveError> {
     let meters = processor.meters();
     let rate = processor.sample_rate();
     let max_frames = duration.map(|d| (d * f64::from(rate)).round().max(0.0) as u64);
     let stop = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(AtomicBool::new(false));
-    let timing = Timing { meters: Arc::clone(&meters) };
+    let timing = Timing {
+        meters: Arc::clone(&meters),
+    };
     let mut playback = Playback {
         stop: Arc::clone(&stop),
         finished: Arc::clone(&finished),
@@ -109,17 +124,25 @@ pub fn play(processor: LiveProcessor, output: &Output, duration: Option<f64>) ->
                 }
                 _ => None,
             };
-            playback.thread = Some(paced::spawn(processor, recorder, rate, max_frames, stop, finished, timing)?);
+            playback.thread = Some(paced::spawn(
+                processor, recorder, rate, max_frames, stop, finished, timing,
+            )?);
         }
         #[cfg(feature = "device")]
         Output::Device(_) | Output::Jack => {
-            playback.device = Some(device::DeviceStream::open(processor, output, max_frames, finished, timing)?);
+            playback.device = Some(device::DeviceStream::open(
+                processor, output, max_frames, finished, timing,
+            )?);
         }
         #[cfg(not(feature = "device"))]
         Output::Device(_) | Output::Jack => {
             return Err(LiveError::Output(format!(
                 "{output:?} needs a build with the `device` (and for JACK the `jack`) feature: cargo build --release --features stemkit-live/{}",
-                if *output == Output::Jack { "jack" } else { "device" }
+                if *output == Output::Jack {
+                    "jack"
+                } else {
+                    "device"
+                }
             )));
         }
     }
@@ -140,10 +163,14 @@ impl Playback {
     pub fn stop(mut self) -> Result<Option<PathBuf>, LiveError> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
-            t.join().map_err(|_| LiveError::Thread("the audio thread panicked".into()))?;
+            t.join()
+                .map_err(|_| LiveError::Thread("the audio thread panicked".into()))?;
         }
         #[cfg(feature = "device")]
         drop(self.device.take());
-        self.recorder.take().map(recorder::RecorderThread::finish).transpose()
+        self.recorder
+            .take()
+            .map(recorder::RecorderThread::finish)
+            .transpose()
     }
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use stemkit_core::AudioBuffer;
 
-use super::recorder::Recorder;
 use super::Timing;
+use super::recorder::Recorder;
 use crate::{LiveError, LiveProcessor};
 
 /// Main thread: starts the paced thread. It stops by itself after `max_frames` (setting
@@ -31,7 +31,8 @@ pub(super) fn spawn(
             let period = Duration::from_secs_f64(block as f64 / f64::from(sample_rate));
             let mut out = AudioBuffer::new(2, block);
             let mut deadline = Instant::now();
-            while !stop.load(Ordering::Relaxed) && max_frames.is_none_or(|m| processor.clock() < m) {
+            while !stop.load(Ordering::Relaxed) && max_frames.is_none_or(|m| processor.clock() < m)
+            {
                 let started = Instant::now();
                 processor.process(&mut out);
                 if let Some(r) = &mut recorder {

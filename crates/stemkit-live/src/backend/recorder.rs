@@ -35,7 +35,9 @@ impl Recorder {
                 chunk.fill_from_iter(l.iter().zip(r).flat_map(|(&a, &b)| [a, b]));
             }
             Err(_) => {
-                self.meters.lost_recording.fetch_add(n as u64, Ordering::Relaxed);
+                self.meters
+                    .lost_recording
+                    .fetch_add(n as u64, Ordering::Relaxed);
             }
         }
     }
@@ -48,7 +50,11 @@ pub(crate) struct RecorderThread {
 }
 
 /// Main thread: creates the file and starts the writer.
-pub(crate) fn start(path: &Path, sample_rate: u32, meters: Arc<Meters>) -> Result<(Recorder, RecorderThread), LiveError> {
+pub(crate) fn start(
+    path: &Path,
+    sample_rate: u32,
+    meters: Arc<Meters>,
+) -> Result<(Recorder, RecorderThread), LiveError> {
     let spec = WavSpec {
         sample_rate,
         channels: 2,
@@ -83,13 +89,19 @@ impl RecorderThread {
     }
 }
 
-fn write(mut writer: WavWriter, mut rx: Consumer<f32>, stop: &AtomicBool) -> Result<PathBuf, LiveError> {
+fn write(
+    mut writer: WavWriter,
+    mut rx: Consumer<f32>,
+    stop: &AtomicBool,
+) -> Result<PathBuf, LiveError> {
     let (mut left, mut right) = (Vec::new(), Vec::new());
     loop {
         let last = stop.load(Ordering::Acquire);
         let n = rx.slots() / 2 * 2;
         if n > 0 {
-            let Ok(chunk) = rx.read_chunk(n) else { continue };
+            let Ok(chunk) = rx.read_chunk(n) else {
+                continue;
+            };
             let (a, b) = chunk.as_slices();
             left.clear();
             right.clear();

@@ -29,7 +29,11 @@ fn channel_pan(track_channels: usize, bus_channels: usize, pan: f64, law: f64) -
 impl Graph {
     /// Main thread: the graph of `session` for the playing tracks `plans` (in the order
     /// their sources will be handed to [`Graph::process`]).
-    pub(crate) fn build(session: &Session, plans: &[TrackPlan], max_block: usize) -> Result<Self, LiveError> {
+    pub(crate) fn build(
+        session: &Session,
+        plans: &[TrackPlan],
+        max_block: usize,
+    ) -> Result<Self, LiveError> {
         let sr = f64::from(session.settings.sample_rate);
         let ctx = ParamContext {
             sample_rate: sr,
@@ -64,7 +68,12 @@ impl Graph {
                 stem: plan.stem,
                 pre_gain: ((if t.polarity { -1.0 } else { 1.0 }) * db_gain(t.gain_db)) as f32,
                 chain: Chain::build(&t.inserts, &place, &ctx, spec(plan.channels), &key_slot)?,
-                pan: channel_pan(plan.channels, stem_channels, t.pan, session.settings.pan_law_db),
+                pan: channel_pan(
+                    plan.channels,
+                    stem_channels,
+                    t.pan,
+                    session.settings.pan_law_db,
+                ),
                 out: AudioBuffer::new(stem_channels, max_block),
                 align: Align::new(0, 0),
                 sends,
@@ -82,14 +91,30 @@ impl Graph {
         }
         for s in &session.stems {
             let place = format!("stem \"{}\"", s.name);
-            stem_chains.push(Chain::build(&s.inserts, &place, &ctx, spec(s.channels), &key_slot)?);
+            stem_chains.push(Chain::build(
+                &s.inserts,
+                &place,
+                &ctx,
+                spec(s.channels),
+                &key_slot,
+            )?);
         }
-        let stem_lat: Vec<usize> = stem_chains.iter().zip(&in_lat).map(|(c, i)| i + c.latency()).collect();
+        let stem_lat: Vec<usize> = stem_chains
+            .iter()
+            .zip(&in_lat)
+            .map(|(c, i)| i + c.latency())
+            .collect();
         let ret_in = stem_lat.iter().copied().max().unwrap_or(0);
         let mut ret_chains = Vec::with_capacity(n_ret);
         for r in &session.returns {
             let place = format!("return \"{}\"", r.name);
-            ret_chains.push(Chain::build(&r.inserts, &place, &ctx, spec(r.channels), &key_slot)?);
+            ret_chains.push(Chain::build(
+                &r.inserts,
+                &place,
+                &ctx,
+                spec(r.channels),
+                &key_slot,
+            )?);
         }
         let ret_lat: Vec<usize> = ret_chains.iter().map(|c| ret_in + c.latency()).collect();
         let common = stem_lat.iter().chain(&ret_lat).copied().max().unwrap_or(0);
@@ -113,7 +138,11 @@ impl Graph {
                     .map(|r| {
                         let send = s.sends.iter().find(|x| x.to == r.name);
                         StemSend {
-                            level: Ramp::new(send.map_or(0.0, |x| db_gain(x.level_db)), sr, max_block),
+                            level: Ramp::new(
+                                send.map_or(0.0, |x| db_gain(x.level_db)),
+                                sr,
+                                max_block,
+                            ),
                             pre_fader: send.is_some_and(|x| x.pre_fader),
                             align: Align::new(s.channels, ret_in - stem_lat[si]),
                         }
@@ -149,7 +178,10 @@ impl Graph {
                 out_align: Align::new(r.channels, common - lat),
             })
             .collect();
-        let master_chain = Chain::build(&session.master.inserts, "[master]", &ctx, spec(2), &|_| None)?;
+        let master_chain =
+            Chain::build(&session.master.inserts, "[master]", &ctx, spec(2), &|_| {
+                None
+            })?;
         let limiter = SafetyLimiter::new(true, sr, max_block);
         let latency = common + master_chain.latency() + limiter.latency();
         let order = order(session, plans)?;
@@ -160,7 +192,13 @@ impl Graph {
                     .iter()
                     .find(|p| &p.name == k)
                     .map(|p| p.channels)
-                    .or_else(|| session.stems.iter().find(|s| &s.name == k).map(|s| s.channels))
+                    .or_else(|| {
+                        session
+                            .stems
+                            .iter()
+                            .find(|s| &s.name == k)
+                            .map(|s| s.channels)
+                    })
                     .unwrap_or(2);
                 AudioBuffer::new(channels, max_block)
             })
@@ -175,7 +213,10 @@ impl Graph {
             order,
             keys,
             mix: AudioBuffer::new(2, max_block),
-            scratch: [AudioBuffer::new(1, max_block), AudioBuffer::new(2, max_block)],
+            scratch: [
+                AudioBuffer::new(1, max_block),
+                AudioBuffer::new(2, max_block),
+            ],
             product: vec![0.0; max_block],
             latency,
         })
@@ -210,10 +251,13 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
     let n_t = plans.len();
     let n = n_t + session.stems.len();
     let node_of = |name: &str| {
-        plans
-            .iter()
-            .position(|p| p.name == name)
-            .or_else(|| session.stems.iter().position(|s| s.name == name).map(|i| n_t + i))
+        plans.iter().position(|p| p.name == name).or_else(|| {
+            session
+                .stems
+                .iter()
+                .position(|s| s.name == name)
+                .map(|i| n_t + i)
+        })
     };
     let keys_of = |inserts: &[InsertSpec]| -> Vec<usize> {
         inserts
@@ -227,7 +271,11 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
     let mut edges: Vec<(usize, usize)> = Vec::new();
     for (i, p) in plans.iter().enumerate() {
         edges.push((i, n_t + p.stem));
-        edges.extend(keys_of(&session.tracks[p.session_index].inserts).into_iter().map(|k| (k, i)));
+        edges.extend(
+            keys_of(&session.tracks[p.session_index].inserts)
+                .into_iter()
+                .map(|k| (k, i)),
+        );
     }
     for (i, s) in session.stems.iter().enumerate() {
         edges.extend(keys_of(&s.inserts).into_iter().map(|k| (k, n_t + i)));
@@ -239,7 +287,11 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
     let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
     let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop() {
-        order.push(if i < n_t { Node::Track(i) } else { Node::Stem(i - n_t) });
+        order.push(if i < n_t {
+            Node::Track(i)
+        } else {
+            Node::Stem(i - n_t)
+        });
         for &(from, to) in &edges {
             if from == i {
                 indegree[to] -= 1;

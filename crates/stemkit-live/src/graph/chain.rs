@@ -23,10 +23,9 @@ impl Chain {
     ) -> Result<Self, LiveError> {
         let mut procs = Vec::with_capacity(inserts.len());
         for (i, ins) in inserts.iter().enumerate() {
-            let mut p = stemkit_dsp::build(ins, ctx).map_err(|e| LiveError::Session(format!(
-                "{place} inserts[{i}] ({}): {e}",
-                ins.type_name()
-            )))?;
+            let mut p = stemkit_dsp::build(ins, ctx).map_err(|e| {
+                LiveError::Session(format!("{place} inserts[{i}] ({}): {e}", ins.type_name()))
+            })?;
             p.prepare(spec);
             let key = match ins {
                 InsertSpec::Compressor(c) => c.key.as_deref().and_then(key_slot),

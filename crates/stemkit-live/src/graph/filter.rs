@@ -142,7 +142,10 @@ mod tests {
                 filter.set(knob);
                 let got = 20.0 * sine_gain(&mut filter, f, fs).log10();
                 let want = 20.0 * analytic(low, fc, f, fs).log10();
-                assert!((got - want).abs() < 0.05, "knob {knob}, {f:.0} Hz: {got:.3} dB, want {want:.3} dB");
+                assert!(
+                    (got - want).abs() < 0.05,
+                    "knob {knob}, {f:.0} Hz: {got:.3} dB, want {want:.3} dB"
+                );
             }
         }
     }

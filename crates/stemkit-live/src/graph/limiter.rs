@@ -66,7 +66,11 @@ impl SafetyLimiter {
             BlockGain::Constant(_) => buf.copy_from(&self.dry),
             BlockGain::Gliding => {
                 for (c, ch) in buf.channels_mut().enumerate() {
-                    for ((y, &d), &g) in ch.iter_mut().zip(self.dry.channel(c)).zip(self.wet.frames()) {
+                    for ((y, &d), &g) in ch
+                        .iter_mut()
+                        .zip(self.dry.channel(c))
+                        .zip(self.wet.frames())
+                    {
                         *y = d + g * (*y - d);
                     }
                 }

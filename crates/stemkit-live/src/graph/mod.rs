@@ -30,7 +30,6 @@ use filter::DjFilter;
 use limiter::SafetyLimiter;
 use ramp::{BlockGain, Ramp};
 
-
 struct TrackSend {
     ret: usize,
     gain: f32,
@@ -138,7 +137,9 @@ impl Graph {
                 self.update_audible();
             }
             Control::StemFilter { stem, value } => self.stems[stem].filter.set(value),
-            Control::StemSend { stem, ret, db } => self.stems[stem].sends[ret].level.set(db_gain(db)),
+            Control::StemSend { stem, ret, db } => {
+                self.stems[stem].sends[ret].level.set(db_gain(db))
+            }
             Control::ReturnGain { ret, db } => {
                 let r = &mut self.returns[ret];
                 r.fader_db = db;
@@ -171,7 +172,12 @@ impl Graph {
     /// Audio thread: runs one block of `out.frames()` frames. `sources` holds each
     /// playing track's source audio for the block (it is processed in place); `out` is
     /// the stereo master output.
-    pub(crate) fn process(&mut self, sources: &mut [AudioBuffer], out: &mut AudioBuffer, meters: &Meters) {
+    pub(crate) fn process(
+        &mut self,
+        sources: &mut [AudioBuffer],
+        out: &mut AudioBuffer,
+        meters: &Meters,
+    ) {
         let n = out.frames();
         for s in &mut self.stems {
             s.bus.set_frames(n);
@@ -268,7 +274,12 @@ impl Graph {
                     ramp::scale(ch, g, &self.product);
                 }
             }
-            for (ri, tap) in s.sends.iter_mut().enumerate().filter(|(_, t)| t.pre_fader == pre) {
+            for (ri, tap) in s
+                .sends
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, t)| t.pre_fader == pre)
+            {
                 let g = tap.level.block(n);
                 if tap.level.is_silent() && !tap.align.delays() {
                     continue;
@@ -297,13 +308,27 @@ impl Graph {
 }
 
 /// The frame-by-frame product of two block gains, into `buf` when either glides.
-fn product(a: BlockGain, a_frames: &[f32], b: BlockGain, b_frames: &[f32], buf: &mut [f32]) -> BlockGain {
+fn product(
+    a: BlockGain,
+    a_frames: &[f32],
+    b: BlockGain,
+    b_frames: &[f32],
+    buf: &mut [f32],
+) -> BlockGain {
     match (a, b) {
         (BlockGain::Constant(x), BlockGain::Constant(y)) => BlockGain::Constant(x * y),
         _ => {
             for (i, p) in buf.iter_mut().enumerate() {
-                let x = if let BlockGain::Constant(x) = a { x } else { a_frames[i] };
-                let y = if let BlockGain::Constant(y) = b { y } else { b_frames[i] };
+                let x = if let BlockGain::Constant(x) = a {
+                    x
+                } else {
+                    a_frames[i]
+                };
+                let y = if let BlockGain::Constant(y) = b {
+                    y
+                } else {
+                    b_frames[i]
+                };
                 *p = x * y;
             }
             BlockGain::Gliding

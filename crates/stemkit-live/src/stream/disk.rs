@@ -54,7 +54,10 @@ impl DiskThread {
         let mut disk = Disk {
             readers: plans.iter().map(|_| None).collect(),
             failed: vec![false; plans.len()],
-            scratch: plans.iter().map(|p| AudioBuffer::new(p.channels, CHUNK_FRAMES)).collect(),
+            scratch: plans
+                .iter()
+                .map(|p| AudioBuffer::new(p.channels, CHUNK_FRAMES))
+                .collect(),
             plans,
             sample_rate,
             full,
@@ -138,7 +141,10 @@ impl Disk {
                 continue;
             }
             if let Err(e) = self.read_into(ti, from, to, (from - self.pos) as usize, buf) {
-                eprintln!("warning: track \"{}\": {e}; it is silent from here on", self.plans[ti].name);
+                eprintln!(
+                    "warning: track \"{}\": {e}; it is silent from here on",
+                    self.plans[ti].name
+                );
                 self.failed[ti] = true;
                 self.readers[ti] = None;
             }
@@ -152,12 +158,20 @@ impl Disk {
     }
 
     /// Timeline frames `from .. to` of track `ti` into `buf` at `at`.
-    fn read_into(&mut self, ti: usize, from: u64, to: u64, at: usize, buf: &mut AudioBuffer) -> Result<(), LiveError> {
+    fn read_into(
+        &mut self,
+        ti: usize,
+        from: u64,
+        to: u64,
+        at: usize,
+        buf: &mut AudioBuffer,
+    ) -> Result<(), LiveError> {
         let plan = &self.plans[ti];
         if self.readers[ti].as_ref().is_none_or(|r| r.next != from) {
             let file_frame = plan.first + (from - plan.start);
             let seconds = file_frame as f64 / f64::from(self.sample_rate);
-            let reader = SourceReader::open(&plan.path, self.sample_rate, seconds).map_err(LiveError::Io)?;
+            let reader =
+                SourceReader::open(&plan.path, self.sample_rate, seconds).map_err(LiveError::Io)?;
             self.readers[ti] = Some(OpenReader { reader, next: from });
         }
         let Some(open) = self.readers[ti].as_mut() else {

@@ -44,7 +44,9 @@ pub(crate) struct Chunk {
 
 impl Chunk {
     fn contains(&self, generation: u64, frame: u64) -> bool {
-        self.generation == generation && self.start <= frame && frame < self.start + self.frames as u64
+        self.generation == generation
+            && self.start <= frame
+            && frame < self.start + self.frames as u64
     }
 }
 
@@ -83,7 +85,10 @@ pub(crate) fn start(
             generation: 0,
             start: 0,
             frames: 0,
-            tracks: plans.iter().map(|p| AudioBuffer::new(p.channels, CHUNK_FRAMES)).collect(),
+            tracks: plans
+                .iter()
+                .map(|p| AudioBuffer::new(p.channels, CHUNK_FRAMES))
+                .collect(),
         });
         if free_tx.push(chunk).is_err() {
             unreachable!("the free ring holds the whole pool");

@@ -54,7 +54,10 @@ pub(crate) fn place(session: &Session, note: &mut dyn FnMut(&str)) -> Result<Pla
             continue;
         }
         let Some(stem) = session.stems.iter().position(|s| s.name == t.stem) else {
-            return Err(LiveError::Session(format!("track \"{}\" names no stem \"{}\"", t.name, t.stem)));
+            return Err(LiveError::Session(format!(
+                "track \"{}\" names no stem \"{}\"",
+                t.name, t.stem
+            )));
         };
         let source = t.source_path(session);
         let io = |e| LiveError::Io(e);
@@ -68,13 +71,20 @@ pub(crate) fn place(session: &Session, note: &mut dyn FnMut(&str)) -> Result<Pla
                     let d = tempfile::Builder::new()
                         .prefix("stemkit-live-")
                         .tempdir()
-                        .map_err(|e| LiveError::Session(format!("cannot create a folder for conformed sources: {e}")))?;
+                        .map_err(|e| {
+                            LiveError::Session(format!(
+                                "cannot create a folder for conformed sources: {e}"
+                            ))
+                        })?;
                     let p = d.path().to_path_buf();
                     conformed = Some(d);
                     p
                 }
             };
-            note(&format!("conforming \"{}\" ({} Hz, {}) to {rate} Hz", t.name, info.sample_rate, info.codec));
+            note(&format!(
+                "conforming \"{}\" ({} Hz, {}) to {rate} Hz",
+                t.name, info.sample_rate, info.codec
+            ));
             let out = dir.join(format!("{index}.wav"));
             let frames = conform(&source, rate, info.channels, &out)?;
             (out, frames)
@@ -88,7 +98,10 @@ pub(crate) fn place(session: &Session, note: &mut dyn FnMut(&str)) -> Result<Pla
             None => available,
         };
         if wanted == 0 {
-            notes.push(format!("track \"{}\" has no audio after the session start: skipped", t.name));
+            notes.push(format!(
+                "track \"{}\" has no audio after the session start: skipped",
+                t.name
+            ));
             continue;
         }
         plans.push(TrackPlan {
@@ -103,11 +116,9 @@ pub(crate) fn place(session: &Session, note: &mut dyn FnMut(&str)) -> Result<Pla
         });
     }
     let last = plans.iter().map(|p| p.end).max().unwrap_or(0);
-    let song_end = session
-        .settings
-        .end
-        .value()
-        .map_or(last, |end| ((end - session.settings.start) * sr).round().max(0.0) as u64);
+    let song_end = session.settings.end.value().map_or(last, |end| {
+        ((end - session.settings.start) * sr).round().max(0.0) as u64
+    });
     Ok(Placement {
         plans,
         song_end,
@@ -135,6 +146,9 @@ fn conform(source: &Path, rate: u32, channels: usize, out: &Path) -> Result<u64,
         writer.write_float(&planes).map_err(LiveError::Io)?;
     }
     let frames = writer.frames();
-    writer.finish().and_then(stemkit_io::PendingFile::commit).map_err(LiveError::Io)?;
+    writer
+        .finish()
+        .and_then(stemkit_io::PendingFile::commit)
+        .map_err(LiveError::Io)?;
     Ok(frames)
 }

@@ -52,7 +52,10 @@ impl StreamReader {
 
     /// Audio thread: a loop was set or cleared with the playhead at `playhead`.
     pub(crate) fn set_loop(&mut self, looped: Option<(u64, u64)>, playhead: u64) {
-        let seek = self.pending.filter(|p| p.generation == self.generation).and_then(|p| p.seek);
+        let seek = self
+            .pending
+            .filter(|p| p.generation == self.generation)
+            .and_then(|p| p.seek);
         self.request(DiskRequest {
             generation: self.generation,
             seek,
@@ -84,7 +87,13 @@ impl StreamReader {
     /// buffer per track) from frame 0, advancing `playhead` and wrapping it at the loop
     /// end. Returns the frames copied: fewer than `want` when the disk is behind (never,
     /// when blocking).
-    pub(crate) fn read(&mut self, dst: &mut [AudioBuffer], want: usize, playhead: &mut u64, looped: Option<(u64, u64)>) -> usize {
+    pub(crate) fn read(
+        &mut self,
+        dst: &mut [AudioBuffer],
+        want: usize,
+        playhead: &mut u64,
+        looped: Option<(u64, u64)>,
+    ) -> usize {
         self.send_pending();
         let mut got = 0;
         while got < want {
@@ -96,7 +105,9 @@ impl StreamReader {
             if !self.locate(*playhead, looped) {
                 break;
             }
-            let Some(chunk) = self.current.as_ref() else { break };
+            let Some(chunk) = self.current.as_ref() else {
+                break;
+            };
             let off = (*playhead - chunk.start) as usize;
             let mut k = (chunk.frames - off).min(want - got);
             if let Some((_, loop_end)) = looped {
@@ -121,7 +132,11 @@ impl StreamReader {
     fn locate(&mut self, frame: u64, looped: Option<(u64, u64)>) -> bool {
         let mut off_track = false;
         loop {
-            if self.current.as_ref().is_some_and(|c| c.contains(self.generation, frame)) {
+            if self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.contains(self.generation, frame))
+            {
                 return true;
             }
             if let Some(c) = self.current.take() {

@@ -1,0 +1,186 @@
+//! `stemkit live SESSION`: play a session's stems in real time and remix them from a web
+//! page, OSC or MIDI; every move is captured for `stemkit render --automation`.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use stemkit_live::{Access, Control, Live, LiveOptions, OscServer, Output, WebServer};
+
+use super::CmdResult;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The session file (TOML).
+    pub session: PathBuf,
+    /// Address of the web control page, or `none`.
+    #[arg(long, default_value = "127.0.0.1:7700", value_name = "ADDR")]
+    pub http: String,
+    /// UDP address for OSC control, or `none`.
+    #[arg(long, default_value = "127.0.0.1:7701", value_name = "ADDR")]
+    pub osc: String,
+    /// Where the audio goes: device[:NAME] (needs the `device` feature), jack (the `jack`
+    /// feature), null (real time, no sound card) or file:PATH (real time, recorded to a
+    /// 32-bit float WAV) [default: device when built with it, else null].
+    #[arg(long, value_name = "OUTPUT")]
+    pub output: Option<Output>,
+    /// Stop after this many seconds of output.
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// Frames per audio block (the device buffer size).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub block: usize,
+    /// Write the performance capture here [default: beside a file: output, as
+    /// `<name>.automation`].
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+    /// Start playing at once.
+    #[arg(long)]
+    pub play: bool,
+    /// Start with the master's safety limiter switched out.
+    #[arg(long)]
+    pub no_limiter: bool,
+    /// Allow --http or --osc on an address other machines can reach; clients then need
+    /// the token printed at start.
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+fn addr(text: &str, flag: &str) -> Result<Option<SocketAddr>, String> {
+    if text == "none" {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|e| format!("--{flag} {text}: {e} (use HOST:PORT, or none)"))
+}
+
+pub fn run(args: &Args) -> CmdResult {
+    let session = stemkit_session::load(&args.session)?;
+    let output = args.output.clone().unwrap_or(if stemkit_live::HAS_DEVICE {
+        Output::Device(None)
+    } else {
+        Output::Null
+    });
+    let capture = args.capture.clone().or_else(|| match &output {
+        Output::File(p) => Some(p.with_extension("automation")),
+        _ => None,
+    });
+    let (http, osc) = (addr(&args.http, "http")?, addr(&args.osc, "osc")?);
+    let token = stemkit_live::new_token()?;
+    let web_access = http
+        .map(|a| Access::for_bind(a, args.allow_remote, &token, "--http"))
+        .transpose()?;
+    let osc_access = osc
+        .map(|a| Access::for_bind(a, args.allow_remote, &token, "--osc"))
+        .transpose()?;
+
+    let options = LiveOptions {
+        block: args.block,
+        capture: capture.clone(),
+    };
+    let mut live = Live::new(&session, &options, &mut |note| eprintln!("{note}"))?;
+    let handle = live.handle();
+    live.scan_overview();
+    let remote = web_access
+        .iter()
+        .chain(&osc_access)
+        .any(|a| a.token.is_some());
+    let web = match (http, web_access) {
+        (Some(a), Some(access)) => Some(WebServer::start(a, handle.clone(), access)?),
+        _ => None,
+    };
+    let osc_server = match (osc, osc_access) {
+        (Some(a), Some(access)) => Some(OscServer::start(a, handle.clone(), access)?),
+        _ => None,
+    };
+    if let Some(w) = &web {
+        let query = if remote {
+            format!("/?token={token}")
+        } else {
+            "/".into()
+        };
+        eprintln!("control page: http://{}{query}", w.addr());
+    }
+    if let Some(o) = &osc_server {
+        eprintln!("OSC: udp://{} (addresses under /stemkit/)", o.addr());
+    }
+    if remote {
+        eprintln!("access token: {token}");
+    }
+    if args.no_limiter {
+        handle.send(Control::MasterLimiter { on: false })?;
+    }
+    if args.play {
+        handle.send(Control::Play)?;
+    }
+    let interrupted = stemkit_live::stop_on_interrupt()?;
+    let processor = live
+        .take_processor()
+        .ok_or("the session has no processor")?;
+    let latency_ms = handle.latency() as f64 * 1000.0 / f64::from(session.settings.sample_rate);
+    eprintln!(
+        "playing to {output:?}, {} frames a block, {latency_ms:.1} ms mix latency; Ctrl-C ends",
+        args.block
+    );
+    let playback = stemkit_live::play(processor, &output, args.duration)?;
+    let status = std::io::stderr().is_terminal();
+    let mut last = Instant::now();
+    while !playback.is_finished() && !interrupted.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+        if status && last.elapsed() >= Duration::from_secs(1) {
+            last = Instant::now();
+            let m = handle.meters();
+            let pos =
+                m.playhead.load(Ordering::Relaxed) as f64 / f64::from(session.settings.sample_rate);
+            eprint!(
+                "\r{:?} {pos:7.2} s  underruns {}  ",
+                m.transport_state(),
+                m.underruns.load(Ordering::Relaxed)
+            );
+        }
+    }
+    if status {
+        eprintln!();
+    }
+    let recording = playback.stop()?;
+    drop((web, osc_server));
+    let summary = live.finish()?;
+    eprintln!(
+        "played {:.2} s, {} underruns",
+        summary.frames as f64 / f64::from(session.settings.sample_rate),
+        summary.underruns
+    );
+    if let Some(r) = recording {
+        eprintln!("recording: {}", r.display());
+    }
+    if let Some(c) = summary.capture {
+        eprintln!(
+            "capture: {} (replay: stemkit render {} --automation {})",
+            c.display(),
+            args.session.display(),
+            c.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `stemkit render SESSION --automation FILE`: replays a captured performance into
+/// `<out>/<capture name>.wav`.
+pub fn replay(
+    session: &stemkit_session::Session,
+    automation: &std::path::Path,
+    out: &std::path::Path,
+) -> CmdResult {
+    let name = automation
+        .file_stem()
+        .ok_or_else(|| format!("{}: not a file name", automation.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let path = out.join(name).with_extension("wav");
+    let report = stemkit_live::render_automation(session, automation, &path)?;
+    eprintln!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
