@@ -27,6 +27,8 @@ enum Command {
     Meter(cmd::meter::Args),
     /// Play a session's stems in real time, remixed from a web page, OSC or MIDI.
     Live(cmd::live::Args),
+    /// Make a session folder from a DAWproject file (.dawproject).
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Meter(args) => cmd::meter::run(&args),
         Command::Live(args) => cmd::live::run(&args),
+        Command::Import(args) => cmd::import::run(&args),
     };
     match result {
         Ok(code) => code,

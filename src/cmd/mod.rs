@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod demo;
+pub mod handoff;
+pub mod import;
 pub mod live;
 pub mod meter;
 pub mod render;

@@ -38,6 +38,13 @@ pub struct Args {
     /// equal to what was played sample for sample.
     #[arg(long, value_name = "FILE")]
     pub automation: Option<PathBuf>,
+    /// Also write the printed stems and returns as a DAWproject [default file:
+    /// `<session name>.dawproject` beside the prints].
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub dawproject: Option<Option<PathBuf>>,
+    /// Reference the prints beside the DAWproject instead of storing them in it.
+    #[arg(long, requires = "dawproject")]
+    pub dawproject_external: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -68,7 +75,15 @@ pub fn run(args: &Args) -> CmdResult {
     if let Some(automation) = &args.automation {
         return super::live::replay(&session, automation, &out);
     }
-    render_session(&session, &out, args.json, args.quiet)
+    let code = render_session(&session, &out, args.json, args.quiet)?;
+    if let Some(target) = &args.dawproject {
+        let written =
+            super::handoff::write(&session, &out, target.as_deref(), !args.dawproject_external)?;
+        if !args.quiet {
+            eprintln!("DAWproject: {}", written.display());
+        }
+    }
+    Ok(code)
 }
 
 fn apply_overrides(session: &mut Session, args: &Args) -> Result<(), String> {

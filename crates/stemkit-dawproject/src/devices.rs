@@ -120,10 +120,10 @@ fn equalizer(
             ],
         )?;
         let kind = kind.ok_or_else(|| doc.error(b, "the required attribute type is missing"))?;
-        if let Some(en) = b.child("Enabled") {
-            if doc.bool(en, "value")? == Some(false) {
-                continue;
-            }
+        if let Some(en) = b.child("Enabled")
+            && doc.bool(en, "value")? == Some(false)
+        {
+            continue;
         }
         let freq = faithful!(value(doc, b, "Freq", "hertz")?)
             .ok_or_else(|| doc.error(b, "the required <Freq> is missing"))?;
@@ -187,12 +187,12 @@ fn equalizer(
 }
 
 fn compressor(doc: Doc<'_>, el: &Element) -> Result<Result<Vec<Insert>, Unfaithful>, ErrorKind> {
-    if let Some(auto) = el.child("AutoMakeup") {
-        if doc.bool(auto, "value")? == Some(true) {
-            return Ok(Err(
-                "its automatic makeup gain follows the DAW's own formula".to_owned(),
-            ));
-        }
+    if let Some(auto) = el.child("AutoMakeup")
+        && doc.bool(auto, "value")? == Some(true)
+    {
+        return Ok(Err(
+            "its automatic makeup gain follows the DAW's own formula".to_owned(),
+        ));
     }
     let threshold = faithful!(value(doc, el, "Threshold", "decibel")?)
         .ok_or_else(|| "it gives no Threshold".to_owned());

@@ -40,8 +40,11 @@ pub enum ErrorKind {
     },
     #[error("{0}")]
     Unsupported(String),
-    #[error("audio {0}")]
-    Audio(stemkit_io::IoError),
+    #[error("audio file \"{reference}\" cannot be used: {source}")]
+    Audio {
+        reference: String,
+        source: stemkit_io::IoError,
+    },
     #[error("{0}")]
     Write(stemkit_io::IoError),
     #[error("output {}: {message}", path.display())]

@@ -197,6 +197,9 @@ fn bring_audio<R: Read + Seek>(
     for source in &mut plan.sources {
         let dest = out_dir.join(&source.file);
         let mut out = stemkit_io::AtomicFile::create(&dest).map_err(ErrorKind::Write)?;
+        let reference = match &source.location {
+            Location::Entry(name) | Location::External(name) => name.clone(),
+        };
         match &source.location {
             Location::Entry(name) => {
                 archive.extract(name, &mut out)?;
@@ -218,7 +221,8 @@ fn bring_audio<R: Read + Seek>(
         }
         out.commit().map_err(ErrorKind::Write)?;
         written.files.push(dest.clone());
-        let info = stemkit_io::probe(&dest).map_err(ErrorKind::Audio)?;
+        let info =
+            stemkit_io::probe(&dest).map_err(|source| ErrorKind::Audio { reference, source })?;
         source.sample_rate = Some(info.sample_rate);
         paths.push(dest);
     }

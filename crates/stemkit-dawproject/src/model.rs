@@ -406,17 +406,16 @@ impl<'a> Project<'a> {
                 }
             }
         }
-        if let Some(points) = arrangement.child("TimeSignatureAutomation") {
-            if points
+        if let Some(points) = arrangement.child("TimeSignatureAutomation")
+            && points
                 .children
                 .iter()
                 .any(|p| p.name == "TimeSignaturePoint")
-            {
-                self.warnings.push(
-                    "the time signature changes along the arrangement; only the transport's is kept"
-                        .to_owned(),
-                );
-            }
+        {
+            self.warnings.push(
+                "the time signature changes along the arrangement; only the transport's is kept"
+                    .to_owned(),
+            );
         }
         Ok(())
     }
@@ -439,10 +438,10 @@ fn index_ids<'a>(
     ids: &mut HashMap<&'a str, &'a Element>,
     doc: Doc<'_>,
 ) -> Result<(), ErrorKind> {
-    if let Some(id) = el.attr("id") {
-        if ids.insert(id, el).is_some() {
-            return Err(doc.error(el, format!("the id \"{id}\" is used twice")));
-        }
+    if let Some(id) = el.attr("id")
+        && ids.insert(id, el).is_some()
+    {
+        return Err(doc.error(el, format!("the id \"{id}\" is used twice")));
     }
     for c in &el.children {
         index_ids(c, ids, doc)?;

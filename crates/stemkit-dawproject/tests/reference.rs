@@ -201,6 +201,9 @@ fn imported_project_renders_what_its_xml_says() {
     .map(|(n, s)| (format!("audio/{n}.wav"), wav_bytes(s, RATE)))
     .collect();
     let xml = project_xml();
+    // The test project is a real DAWproject, not just something this importer accepts.
+    let v = validate("Project.xsd", &xml);
+    assert!(matches!(v, Validation::Valid | Validation::NoTool), "{v:?}");
     let meta = "<MetaData><Title>Reference Song</Title></MetaData>";
     let mut entries: Vec<(&str, &[u8])> = vec![
         ("project.xml", xml.as_bytes()),

@@ -126,3 +126,38 @@ pub fn peak_dbfs(b: &[Vec<f64>]) -> f64 {
 pub const PROJECT_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Project version="1.0">
   <Application name="test" version="1"/>"#;
+
+/// What xmllint said about a document.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Validation {
+    Valid,
+    Invalid(String),
+    /// xmllint is not installed (Debian: libxml2-utils); the reason is printed.
+    NoTool,
+}
+
+/// Validates `xml` against the vendored schema `xsd` (`Project.xsd`, `MetaData.xsd`).
+pub fn validate(xsd: &str, xml: &str) -> Validation {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dawproject-schema")
+        .join(xsd);
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("doc.xml");
+    std::fs::write(&doc, xml).unwrap();
+    match std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&doc)
+        .output()
+    {
+        Err(e) => {
+            println!(
+                "skipping schema validation: xmllint not runnable ({e}); install libxml2-utils"
+            );
+            Validation::NoTool
+        }
+        Ok(o) if o.status.success() => Validation::Valid,
+        Ok(o) => Validation::Invalid(String::from_utf8_lossy(&o.stderr).into_owned()),
+    }
+}
