@@ -29,6 +29,8 @@ enum Command {
     Live(cmd::live::Args),
     /// Make a session folder from a DAWproject file (.dawproject).
     Import(cmd::import::Args),
+    /// Make a session from a folder of exported tracks: stems, processing, tempo and key.
+    Init(cmd::init::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Meter(args) => cmd::meter::run(&args),
         Command::Live(args) => cmd::live::run(&args),
         Command::Import(args) => cmd::import::run(&args),
+        Command::Init(args) => cmd::init::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ pub mod check;
 pub mod demo;
 pub mod handoff;
 pub mod import;
+pub mod init;
 pub mod live;
 pub mod meter;
 pub mod render;

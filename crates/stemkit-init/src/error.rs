@@ -20,8 +20,13 @@ pub enum InitError {
     #[error("{}: no audio files found (looked for {} files, in subfolders too)", path.display(), crate::scan::EXTENSIONS.join(", "))]
     NoAudio { path: PathBuf },
 
-    #[error("{}: none of its {count} audio files could be read", path.display())]
-    NoneReadable { path: PathBuf, count: usize },
+    /// Every audio file failed; `reasons` has one line per file.
+    #[error("{}: none of its {count} audio files could be read:\n{reasons}", path.display())]
+    NoneReadable {
+        path: PathBuf,
+        count: usize,
+        reasons: String,
+    },
 
     /// Every file was a click, timecode or reference: nothing for a stem.
     #[error("{}: every audio file is a click, timecode or reference mix; no track for a stem", path.display())]

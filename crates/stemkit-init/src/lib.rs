@@ -254,6 +254,7 @@ pub fn plan(
         return Err(InitError::NoneReadable {
             path: dir.to_path_buf(),
             count: total,
+            reasons: warnings.join("\n"),
         });
     }
     let audio_total = total + pending_audio.len();
@@ -374,18 +375,20 @@ fn decide<T: PartialEq + Clone + std::fmt::Display>(
     let tags = tempo::majority(from_tags);
     let files = names
         .as_ref()
-        .map(|(v, n)| (v.clone(), format!("{n} of the file names say {}", show(v))))
+        .map(|(v, n)| (v.clone(), format!("from file names ({n} with {})", show(v))))
         .or_else(|| {
             tags.as_ref().map(|(v, n)| {
                 (
                     v.clone(),
-                    format!("the metadata of {n} files says {}", show(v)),
+                    format!("from metadata ({n} files with {})", show(v)),
                 )
             })
         });
     match (option, files) {
         (Some(v), Some((f, from))) if v != f => {
-            warnings.push(format!("{flag} {v} is used, but {from}"));
+            warnings.push(format!(
+                "{flag} {v} is used, not what the files say ({from})"
+            ));
             Some(Found {
                 value: v,
                 from: format!("from {flag}; {from}"),
@@ -561,7 +564,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.value, 128.0);
-        assert!(w[0].contains("2 of the file names say 124 BPM"), "{w:?}");
+        assert!(w[0].contains("file names (2 with 124 BPM)"), "{w:?}");
         let f = decide(None, "--bpm", &[], &[100.0], |b| format!("{b} BPM"), &mut w).unwrap();
         assert_eq!(f.value, 100.0);
         assert!(f.from.contains("metadata"));

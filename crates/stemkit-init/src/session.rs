@@ -52,7 +52,7 @@ fn reason(t: &Track) -> String {
     let role = t
         .placement
         .role
-        .map(|r| format!(" ({r})"))
+        .map(|r| format!(" → {r}"))
         .unwrap_or_default();
     let quoted = |words: &[String]| {
         words
@@ -77,24 +77,19 @@ fn reason(t: &Track) -> String {
 /// the session has no tempo, with the reason in `notes`.
 fn insert_text(v: &toml_edit::Value, bpm: Option<f64>, notes: &mut Vec<String>) -> String {
     let mut v = v.clone();
-    if bpm.is_none() {
-        if let Some(t) = v.as_inline_table_mut() {
-            let is_delay = t.get("type").and_then(toml_edit::Value::as_str) == Some("delay");
-            let note = t
-                .get("time")
-                .and_then(toml_edit::Value::as_str)
-                .map(str::to_owned);
-            if let (true, Some(note)) = (is_delay, note) {
-                if let Ok(s) = DelayTime::Note(note.clone()).seconds(Some(DEFAULT_BPM)) {
-                    let ms = (s * 1000.0 * 10.0).round() / 10.0;
-                    t.insert("time", toml_edit::Value::from(ms));
-                    notes.push(format!(
-                        "no tempo is known, so the delay's \"{note}\" is written as {} ms (its length at {DEFAULT_BPM} BPM); set [session] bpm and time = \"{note}\" to follow the song",
-                        num(ms)
-                    ));
-                }
-            }
-        }
+    if bpm.is_none()
+        && let Some(t) = v.as_inline_table_mut()
+        && t.get("type").and_then(toml_edit::Value::as_str) == Some("delay")
+        && let Some(note) = t.get("time").and_then(toml_edit::Value::as_str)
+        && let Ok(s) = DelayTime::Note(note.to_owned()).seconds(Some(DEFAULT_BPM))
+    {
+        let note = note.to_owned();
+        let ms = (s * 1000.0 * 10.0).round() / 10.0;
+        t.insert("time", toml_edit::Value::from(ms));
+        notes.push(format!(
+            "no tempo is known, so the delay's \"{note}\" is written as {} ms (its length at {DEFAULT_BPM} BPM); set [session] bpm and time = \"{note}\" to follow the song",
+            num(ms)
+        ));
     }
     v.to_string().trim().to_owned()
 }
@@ -261,7 +256,9 @@ pub(crate) fn write(plan: &Plan) -> String {
             continue;
         }
         let _ = writeln!(s, "\n# {}", "-".repeat(78));
-        let _ = writeln!(s, "# {}: {} tracks", comment(&stem.name), tracks.len());
+        let n = tracks.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let _ = writeln!(s, "# {}: {n} track{plural}", comment(&stem.name));
         for t in tracks {
             write_track(&mut s, t, &stem.name);
         }

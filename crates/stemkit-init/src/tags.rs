@@ -83,3 +83,44 @@ fn tagged(path: &Path) -> Option<Tags> {
     }
     Some(tags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 16-bit mono WAV with an `acid` chunk stating `tempo`, before its audio.
+    fn acid_wav(tempo: f32) -> Vec<u8> {
+        let mut fmt = Vec::new();
+        fmt.extend_from_slice(&1_u16.to_le_bytes()); // PCM
+        fmt.extend_from_slice(&1_u16.to_le_bytes()); // mono
+        fmt.extend_from_slice(&48_000_u32.to_le_bytes());
+        fmt.extend_from_slice(&96_000_u32.to_le_bytes());
+        fmt.extend_from_slice(&2_u16.to_le_bytes());
+        fmt.extend_from_slice(&16_u16.to_le_bytes());
+        let mut acid = vec![0_u8; 20];
+        acid.extend_from_slice(&tempo.to_le_bytes());
+        let data = vec![0_u8; 200];
+        let mut body = b"WAVE".to_vec();
+        for (id, chunk) in [(b"fmt ", &fmt), (b"acid", &acid), (b"data", &data)] {
+            body.extend_from_slice(id);
+            body.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
+            body.extend_from_slice(chunk);
+        }
+        let mut wav = b"RIFF".to_vec();
+        wav.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        wav.extend_from_slice(&body);
+        wav
+    }
+
+    #[test]
+    fn the_acid_chunk_gives_the_tempo() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loop.wav");
+        std::fs::write(&path, acid_wav(126.0)).unwrap();
+        let info = stemkit_io::probe(&path).unwrap();
+        assert_eq!(read(&path, &info).bpm, Some(126.0));
+        // A tempo no song has is not taken.
+        std::fs::write(&path, acid_wav(0.0)).unwrap();
+        assert_eq!(read(&path, &info).bpm, None);
+    }
+}

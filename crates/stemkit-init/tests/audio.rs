@@ -1,5 +1,6 @@
 //! The audio decides where names say nothing: the demo's tracks, renamed `Audio NN`,
 //! must land in their stems by their features alone.
+#![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! The name fixture: at least 95 % of realistic track names must land in the stem an
 //! engineer would choose, in both built-in layouts. Misses are printed.
+#![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
 use stemkit_init::{Layout, place_by_name};
 
