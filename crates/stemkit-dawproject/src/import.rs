@@ -154,7 +154,8 @@ pub fn import(
     if session_path.exists() && !opts.replace {
         return Err(ErrorKind::Output {
             path: session_path,
-            message: "exists already; import into another folder, or replace it".to_owned(),
+            message: "exists already; import into another folder, or replace it (`stemkit import --force`)"
+                .to_owned(),
         }
         .at(project));
     }
