@@ -1,6 +1,7 @@
 //! Tempo and key from a file's metadata: the `acid` chunk loop tools and DAWs write into
-//! WAV files (its tempo), and the BPM and initial-key tags of FLAC, Ogg, MP3 and AIFF
-//! files (Vorbis comments, ID3).
+//! WAV files (its tempo), and the BPM and (initial) key tags symphonia reads: the Vorbis
+//! comments of FLAC and Ogg files. (ID3 tags of MP3 files do not reach the format
+//! reader's metadata in symphonia 0.6, so MP3s give their tempo by name only.)
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -10,7 +11,7 @@ use stemkit_io::SourceInfo;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::{MetadataOptions, StandardTag};
+use symphonia::core::meta::{MetadataOptions, RawValue, StandardTag};
 
 /// What a file's metadata says; unreadable metadata says nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,6 +79,16 @@ fn tagged(path: &Path) -> Option<Tags> {
             Some(StandardTag::InitialKey(k)) => {
                 tags.key = crate::tempo::key_in(k.trim());
             }
+            // Vorbis comments name it INITIALKEY or KEY, which symphonia keeps raw.
+            None if tags.key.is_none()
+                && ["initialkey", "key"]
+                    .iter()
+                    .any(|k| tag.raw.key.eq_ignore_ascii_case(k)) =>
+            {
+                if let RawValue::String(k) = &tag.raw.value {
+                    tags.key = crate::tempo::key_in(k.trim());
+                }
+            }
             _ => {}
         }
     }
@@ -122,5 +133,36 @@ mod tests {
         // A tempo no song has is not taken.
         std::fs::write(&path, acid_wav(0.0)).unwrap();
         assert_eq!(read(&path, &info).bpm, None);
+    }
+
+    #[test]
+    fn flac_comments_give_tempo_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pad.flac");
+        let made = std::process::Command::new("ffmpeg")
+            .args([
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=220:duration=1",
+            ])
+            .args(["-metadata", "BPM=128", "-metadata", "INITIALKEY=F#m"])
+            .arg(&path)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("ffmpeg is not installed: FLAC tag reading not checked");
+            return;
+        }
+        let info = stemkit_io::probe(&path).unwrap();
+        let tags = read(&path, &info);
+        assert_eq!(
+            tags,
+            Tags {
+                bpm: Some(128.0),
+                key: Some("F#m".into())
+            }
+        );
     }
 }
