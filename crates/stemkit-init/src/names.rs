@@ -553,6 +553,8 @@ const PAIRS: &[(&str, &str, Role)] = &[
     ("sub", "drop", Role::Fx),
     ("sub", "boom", Role::Fx),
     ("upright", "piano", Role::Keys),
+    ("electric", "piano", Role::Keys),
+    ("elec", "piano", Role::Keys),
     ("air", "horn", Role::Fx),
     ("tape", "stop", Role::Fx),
     ("white", "noise", Role::Fx),
