@@ -11,13 +11,23 @@ use crate::chain::Chain;
 use crate::delay::DelayLine;
 use crate::pan::{balance_gains, pan_gains};
 use crate::source::TrackSource;
+use rayon::prelude::*;
 
 /// A send from a stem or track into a return, delayed to the return's input latency.
+/// `buf` holds this block's aligned signal; the return adds it at `gain`.
 struct SendTap {
     ret: usize,
     gain: f32,
     pre_fader: bool,
     align: DelayLine,
+    buf: AudioBuffer,
+}
+
+impl SendTap {
+    fn take(&mut self, src: &AudioBuffer) {
+        self.buf.copy_from(src);
+        self.align.process(&mut self.buf);
+    }
 }
 
 struct TrackNode {
@@ -36,6 +46,10 @@ struct TrackNode {
     key_slot: Option<usize>,
     /// Frames after the source ends that the chain and delays may still sound.
     flush: u64,
+    /// Step of the block at which the track runs (see [`Graph::process`]).
+    wave: usize,
+    /// Whether the track sounded in the current block (`out` and the sends are valid).
+    active: bool,
 }
 
 struct StemNode {
@@ -44,8 +58,20 @@ struct StemNode {
     fader: f32,
     sends: Vec<SendTap>,
     key_slot: Option<usize>,
+    /// The bus after the inserts, before the fader, when it keys a compressor.
+    key_tap: Option<AudioBuffer>,
     /// Latency of the stem's output relative to the timeline.
     latency: usize,
+    /// The tracks summed into the bus, in session order.
+    inputs: Vec<usize>,
+    wave: usize,
+}
+
+/// Where one send into a return instance comes from: `(track, send)` or `(stem, send)`.
+#[derive(Clone, Copy)]
+enum Feed {
+    Track(usize, usize),
+    Stem(usize, usize),
 }
 
 /// A return's chain fed by the sum of its sends; one global instance, and in the wet
@@ -53,6 +79,9 @@ struct StemNode {
 pub(crate) struct ReturnInstance {
     pub(crate) input: AudioBuffer,
     chain: Chain,
+    /// Its sends, in the fixed order they are summed (tracks, then stems, in session
+    /// order), so the sum does not depend on which thread finished first.
+    feeds: Vec<Feed>,
 }
 
 pub(crate) struct ReturnNode {
@@ -75,11 +104,11 @@ pub(crate) struct Graph {
     tracks: Vec<TrackNode>,
     stems: Vec<StemNode>,
     pub(crate) returns: Vec<ReturnNode>,
-    /// Nodes in processing order: `Ok(track)` or `Err(stem)`, so every sidechain key is
-    /// computed before the processor that listens to it.
-    order: Vec<Result<usize, usize>>,
+    /// Steps of a block: in step `w` the tracks and then the stems of wave `w` run, each
+    /// independent of the others of its wave, so every sidechain key is computed in an
+    /// earlier step than the processor that listens to it.
+    waves: usize,
     keys: Vec<AudioBuffer>,
-    scratch: [AudioBuffer; 2],
     /// Timeline frame after which no source plays.
     pub(crate) content_end: u64,
     /// Longest ring-out of any path after its input stops, frames.
@@ -253,6 +282,11 @@ impl Graph {
                 fader: db_to_gain(s.gain_db) as f32,
                 sends: Vec::new(),
                 key_slot: key_slot(&s.name),
+                key_tap: key_slot(&s.name).map(|_| AudioBuffer::new(s.channels, max_block)),
+                inputs: (0..tracks.len())
+                    .filter(|&t| tracks[t].stem == me)
+                    .collect(),
+                wave: 0,
             });
         }
 
@@ -292,6 +326,7 @@ impl Graph {
                     gain: db_to_gain(send.level_db) as f32,
                     pre_fader: send.pre_fader,
                     align: DelayLine::new(0, 0),
+                    buf: AudioBuffer::new(s.channels, max_block),
                 });
             }
             stem_sends.push(taps);
@@ -317,13 +352,14 @@ impl Graph {
         let mut returns = Vec::new();
         for (ri, r) in live_returns.iter().enumerate() {
             let place = format!("return \"{}\"", r.name);
-            let instance = || -> Result<ReturnInstance, EngineError> {
+            let instance = |only: Option<usize>| -> Result<ReturnInstance, EngineError> {
                 Ok(ReturnInstance {
                     input: AudioBuffer::new(r.channels, max_block),
                     chain: Chain::build(&r.inserts, &place, &ctx, spec(r.channels), &key_slot)?,
+                    feeds: feeds_of(&tracks, &stems, ri, only),
                 })
             };
-            let global = instance()?;
+            let global = instance(None)?;
             let linear = global.chain.is_linear();
             let latency = ret_in_lat[ri] + global.chain.latency();
             let mut shares = Vec::new();
@@ -334,7 +370,7 @@ impl Graph {
                             .iter()
                             .any(|t| t.stem == si && t.sends.iter().any(|s| s.ret == ri));
                     if feeds {
-                        shares.push((si, instance()?));
+                        shares.push((si, instance(Some(si))?));
                     }
                 }
                 if !linear {
@@ -355,7 +391,7 @@ impl Graph {
             });
         }
 
-        let order = Self::order(session, &tracks, &stem_index)?;
+        let waves = Self::schedule(session, &mut tracks, &mut stems, &stem_index)?;
         let keys = key_names
             .iter()
             .map(|k| {
@@ -399,12 +435,8 @@ impl Graph {
                 tracks,
                 stems,
                 returns,
-                order,
+                waves,
                 keys,
-                scratch: [
-                    AudioBuffer::new(1, max_block),
-                    AudioBuffer::new(2, max_block),
-                ],
                 content_end,
                 max_tail,
             },
@@ -455,6 +487,7 @@ impl Graph {
                     gain: db_to_gain(s.level_db) as f32,
                     pre_fader: false,
                     align: DelayLine::new(0, 0),
+                    buf: AudioBuffer::new(stem_def, spec(channels).max_block),
                 })
             })
             .collect();
@@ -472,16 +505,21 @@ impl Graph {
             chain,
             source,
             stem,
+            wave: 0,
+            active: false,
         })
     }
 
-    /// A processing order where tracks come before their stem and every key before its
-    /// listener (Kahn's algorithm); a cycle of keys is an error naming the buses in it.
-    fn order(
+    /// Assigns every track and stem its wave: tracks come before their stem and every key
+    /// before its listener (Kahn's algorithm, each node one wave after the latest node it
+    /// waits for); a cycle of keys is an error naming the buses in it. Returns the number
+    /// of waves.
+    fn schedule(
         session: &Session,
-        tracks: &[TrackNode],
+        tracks: &mut [TrackNode],
+        stems: &mut [StemNode],
         stem_index: &[Option<usize>],
-    ) -> Result<Vec<Result<usize, usize>>, EngineError> {
+    ) -> Result<usize, EngineError> {
         let live_stems: Vec<&stemkit_session::Stem> = session
             .stems
             .iter()
@@ -529,12 +567,14 @@ impl Graph {
         for &(_, to) in &edges {
             indegree[to] += 1;
         }
+        let mut wave = vec![0_usize; n];
         let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
-        let mut order = Vec::with_capacity(n);
+        let mut done = 0;
         while let Some(i) = ready.pop() {
-            order.push(if i < n_t { Ok(i) } else { Err(i - n_t) });
+            done += 1;
             for &(from, to) in &edges {
                 if from == i {
+                    wave[to] = wave[to].max(wave[i] + 1);
                     indegree[to] -= 1;
                     if indegree[to] == 0 {
                         ready.push(to);
@@ -542,7 +582,7 @@ impl Graph {
                 }
             }
         }
-        if order.len() < n {
+        if done < n {
             let stuck: Vec<String> = (0..n)
                 .filter(|&i| indegree[i] > 0)
                 .map(|i| {
@@ -558,7 +598,13 @@ impl Graph {
                 stuck.join(", ")
             )));
         }
-        Ok(order)
+        for (t, &w) in tracks.iter_mut().zip(&wave) {
+            t.wave = w;
+        }
+        for (s, &w) in stems.iter_mut().zip(&wave[n_t..]) {
+            s.wave = w;
+        }
+        Ok(wave.iter().max().map_or(0, |w| w + 1))
     }
 
     pub(crate) fn stem_latency(&self, s: usize) -> usize {
@@ -573,142 +619,196 @@ impl Graph {
         &self.stems[s].bus
     }
 
-    /// Runs tracks, stems and returns for the block of `n` frames at timeline frame `t0`.
+    /// Runs tracks, stems and returns for the block of `n` frames at timeline frame `t0`,
+    /// on the calling thread pool: the tracks of a wave in parallel, then its stems, then
+    /// every return instance. Every sum is taken in a fixed order, so the result is the
+    /// same, bit for bit, whatever the number of threads.
     pub(crate) fn process(&mut self, t0: u64, n: usize) -> Result<(), EngineError> {
-        for s in &mut self.stems {
-            s.bus.set_frames(n);
-            s.bus.clear();
-        }
-        for r in &mut self.returns {
-            for inst in r
-                .global
-                .iter_mut()
-                .chain(r.shares.iter_mut().map(|(_, i)| i))
-            {
-                inst.input.set_frames(n);
-                inst.input.clear();
-            }
-        }
         for k in &mut self.keys {
             k.set_frames(n);
         }
-        for sc in &mut self.scratch {
-            sc.set_frames(n);
-        }
-        for step in 0..self.order.len() {
-            match self.order[step] {
-                Ok(t) => self.process_track(t, t0, n)?,
-                Err(s) => self.process_stem(s),
-            }
-        }
-        for r in &mut self.returns {
-            for inst in r
-                .global
-                .iter_mut()
-                .chain(r.shares.iter_mut().map(|(_, i)| i))
-            {
-                inst.chain.process(&mut inst.input, &self.keys);
-                if r.fader != 1.0 {
-                    for ch in inst.input.channels_mut() {
-                        ch.iter_mut().for_each(|x| *x *= r.fader);
+        for w in 0..self.waves {
+            let keys = &self.keys;
+            self.tracks
+                .par_iter_mut()
+                .filter(|t| t.wave == w)
+                .try_for_each(|t| t.process(t0, n, keys))?;
+            let tracks = &self.tracks;
+            self.stems
+                .par_iter_mut()
+                .filter(|s| s.wave == w)
+                .for_each(|s| s.process(tracks, keys, n));
+            for t in self.tracks.iter().filter(|t| t.wave == w) {
+                if let Some(k) = t.key_slot {
+                    if t.active {
+                        self.keys[k].copy_from(&t.buf);
+                    } else {
+                        self.keys[k].clear();
                     }
                 }
             }
+            for s in self.stems.iter().filter(|s| s.wave == w) {
+                if let (Some(k), Some(tap)) = (s.key_slot, &s.key_tap) {
+                    self.keys[k].copy_from(tap);
+                }
+            }
         }
+        let (tracks, stems, keys) = (&self.tracks, &self.stems, &self.keys);
+        self.returns.par_iter_mut().for_each(|r| {
+            let fader = r.fader;
+            r.global
+                .par_iter_mut()
+                .chain(r.shares.par_iter_mut().map(|(_, i)| i))
+                .for_each(|inst| inst.process(tracks, stems, keys, fader, n));
+        });
         Ok(())
     }
+}
 
-    fn process_track(&mut self, ti: usize, t0: u64, n: usize) -> Result<(), EngineError> {
-        let t = &mut self.tracks[ti];
-        let active = t0 < t.source.end + t.flush && t0 + n as u64 > t.source.start;
-        if !active {
-            if let Some(k) = t.key_slot {
-                self.keys[k].clear();
+/// The sends that feed return `ret`: from every track and stem, or (a wet share) only
+/// from stem `only` and its tracks.
+fn feeds_of(
+    tracks: &[TrackNode],
+    stems: &[StemNode],
+    ret: usize,
+    only: Option<usize>,
+) -> Vec<Feed> {
+    let mut feeds = Vec::new();
+    for (ti, t) in tracks.iter().enumerate() {
+        if only.is_none_or(|s| s == t.stem) {
+            for (k, tap) in t.sends.iter().enumerate() {
+                if tap.ret == ret {
+                    feeds.push(Feed::Track(ti, k));
+                }
             }
+        }
+    }
+    for (si, s) in stems.iter().enumerate() {
+        if only.is_none_or(|o| o == si) {
+            for (k, tap) in s.sends.iter().enumerate() {
+                if tap.ret == ret {
+                    feeds.push(Feed::Stem(si, k));
+                }
+            }
+        }
+    }
+    feeds
+}
+
+fn apply_gain(buf: &mut AudioBuffer, gain: f32) {
+    if gain != 1.0 {
+        for ch in buf.channels_mut() {
+            ch.iter_mut().for_each(|x| *x *= gain);
+        }
+    }
+}
+
+impl TrackNode {
+    /// Source → polarity and gain → inserts → pan → alignment, and the send taps.
+    fn process(&mut self, t0: u64, n: usize, keys: &[AudioBuffer]) -> Result<(), EngineError> {
+        // A chain that listens to a key runs on every block, sounding or not, so its
+        // state follows the key from the start whatever the block size.
+        let until = self.source.end + self.flush;
+        self.active = self.chain.listens() || (t0 < until && t0 + n as u64 > self.source.start);
+        if !self.active {
             return Ok(());
         }
-        t.buf.set_frames(n);
-        if t.source.overlaps(t0, n) {
-            t.source.fill(t0, &mut t.buf, &t.name)?;
+        self.buf.set_frames(n);
+        if self.source.overlaps(t0, n) {
+            self.source.fill(t0, &mut self.buf, &self.name)?;
         } else {
-            t.buf.clear();
+            self.buf.clear();
         }
-        if t.pre_gain != 1.0 {
-            for ch in t.buf.channels_mut() {
-                ch.iter_mut().for_each(|x| *x *= t.pre_gain);
-            }
-        }
-        if !t.chain.is_empty() {
-            t.chain.process(&mut t.buf, &self.keys);
-        }
-        if let Some(k) = t.key_slot {
-            self.keys[k].copy_from(&t.buf);
+        apply_gain(&mut self.buf, self.pre_gain);
+        if !self.chain.is_empty() {
+            self.chain.process(&mut self.buf, keys);
         }
         // Pan into the stem's layout.
-        t.out.set_frames(n);
-        t.out.clear();
-        match (t.buf.channels(), t.out.channels()) {
+        self.out.set_frames(n);
+        match (self.buf.channels(), self.out.channels()) {
             (2, 1) => {
-                let (l, r) = (t.buf.channel(0), t.buf.channel(1));
-                let (gl, gr) = (0.5 * t.pan[0], 0.5 * t.pan[1]);
-                for ((o, &a), &b) in t.out.channel_mut(0).iter_mut().zip(l).zip(r) {
+                let (l, r) = (self.buf.channel(0), self.buf.channel(1));
+                let (gl, gr) = (0.5 * self.pan[0], 0.5 * self.pan[1]);
+                for ((o, &a), &b) in self.out.channel_mut(0).iter_mut().zip(l).zip(r) {
                     *o = gl * a + gr * b;
                 }
             }
-            (1, 1) => t.out.channel_mut(0).copy_from_slice(t.buf.channel(0)),
+            (1, 1) => self.out.channel_mut(0).copy_from_slice(self.buf.channel(0)),
             (src, _) => {
                 for c in 0..2 {
-                    let g = t.pan[c];
-                    let input = t.buf.channel(c.min(src - 1));
-                    for (o, &x) in t.out.channel_mut(c).iter_mut().zip(input) {
+                    let g = self.pan[c];
+                    let input = self.buf.channel(c.min(src - 1));
+                    for (o, &x) in self.out.channel_mut(c).iter_mut().zip(input) {
                         *o = g * x;
                     }
                 }
             }
         }
-        t.align.process(&mut t.out);
-        self.stems[t.stem].bus.add_from(&t.out, 1.0);
-        for tap in &mut t.sends {
-            let ret = &mut self.returns[tap.ret];
-            let scratch = &mut self.scratch[t.out.channels() - 1];
-            scratch.copy_from(&t.out);
-            tap.align.process(scratch);
-            if let Some(g) = &mut ret.global {
-                g.input.add_from(scratch, tap.gain);
+        self.align.process(&mut self.out);
+        // Past its ring-out the track is silent from the same frame in every block size:
+        // what a chain still holds there is below the tail threshold and is dropped.
+        if t0 + n as u64 > until {
+            let from = until.saturating_sub(t0) as usize;
+            for buf in [&mut self.buf, &mut self.out] {
+                for ch in buf.channels_mut() {
+                    ch[from..].fill(0.0);
+                }
             }
-            if let Some((_, share)) = ret.shares.iter_mut().find(|(s, _)| *s == t.stem) {
-                share.input.add_from(scratch, tap.gain);
-            }
+        }
+        for tap in &mut self.sends {
+            tap.take(&self.out);
         }
         Ok(())
     }
+}
 
-    fn process_stem(&mut self, si: usize) {
-        let s = &mut self.stems[si];
-        if !s.chain.is_empty() {
-            s.chain.process(&mut s.bus, &self.keys);
-        }
-        if let Some(k) = s.key_slot {
-            self.keys[k].copy_from(&s.bus);
-        }
-        for pre in [true, false] {
-            if !pre && s.fader != 1.0 {
-                for ch in s.bus.channels_mut() {
-                    ch.iter_mut().for_each(|x| *x *= s.fader);
-                }
-            }
-            for tap in s.sends.iter_mut().filter(|t| t.pre_fader == pre) {
-                let ret = &mut self.returns[tap.ret];
-                let scratch = &mut self.scratch[s.bus.channels() - 1];
-                scratch.copy_from(&s.bus);
-                tap.align.process(scratch);
-                if let Some(g) = &mut ret.global {
-                    g.input.add_from(scratch, tap.gain);
-                }
-                if let Some((_, share)) = ret.shares.iter_mut().find(|(st, _)| *st == si) {
-                    share.input.add_from(scratch, tap.gain);
-                }
+impl StemNode {
+    /// Sum of the active tracks → inserts → pre-fader sends → fader → post-fader sends.
+    fn process(&mut self, tracks: &[TrackNode], keys: &[AudioBuffer], n: usize) {
+        self.bus.set_frames(n);
+        self.bus.clear();
+        for &t in &self.inputs {
+            if tracks[t].active {
+                self.bus.add_from(&tracks[t].out, 1.0);
             }
         }
+        if !self.chain.is_empty() {
+            self.chain.process(&mut self.bus, keys);
+        }
+        if let Some(tap) = &mut self.key_tap {
+            tap.copy_from(&self.bus);
+        }
+        for tap in self.sends.iter_mut().filter(|t| t.pre_fader) {
+            tap.take(&self.bus);
+        }
+        apply_gain(&mut self.bus, self.fader);
+        for tap in self.sends.iter_mut().filter(|t| !t.pre_fader) {
+            tap.take(&self.bus);
+        }
+    }
+}
+
+impl ReturnInstance {
+    /// Sum of the sends in their fixed order → inserts → fader.
+    fn process(
+        &mut self,
+        tracks: &[TrackNode],
+        stems: &[StemNode],
+        keys: &[AudioBuffer],
+        fader: f32,
+        n: usize,
+    ) {
+        self.input.set_frames(n);
+        self.input.clear();
+        for &feed in &self.feeds {
+            let tap = match feed {
+                Feed::Track(t, k) if tracks[t].active => &tracks[t].sends[k],
+                Feed::Track(..) => continue,
+                Feed::Stem(s, k) => &stems[s].sends[k],
+            };
+            self.input.add_from(&tap.buf, tap.gain);
+        }
+        self.chain.process(&mut self.input, keys);
+        apply_gain(&mut self.input, fader);
     }
 }

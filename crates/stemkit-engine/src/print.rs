@@ -20,9 +20,12 @@ use crate::delay::DelayLine;
 use crate::{EngineError, Printed, Role};
 
 /// One bus output as it is quantised, aligned to the render's common latency.
+///
+/// Each channel has its own dither sequence, consumed in frame order, so the codes do not
+/// depend on the block size nor on which thread quantises which component.
 pub(crate) struct Component {
     align: DelayLine,
-    quant: Option<Quantizer>,
+    quant: Vec<Quantizer>,
     /// The aligned float block.
     pub(crate) aligned: AudioBuffer,
     /// The aligned block as integer codes (integer output only).
@@ -38,11 +41,16 @@ impl Component {
         dither: DitherKind,
         seed: u64,
     ) -> Self {
+        let quant = if bits.is_integer() {
+            (0..channels as u64)
+                .map(|c| Quantizer::new(bits.bits(), dither, seed * 2 + c))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             align: DelayLine::new(channels, align),
-            quant: bits
-                .is_integer()
-                .then(|| Quantizer::new(bits.bits(), dither, seed)),
+            quant,
             aligned: AudioBuffer::new(channels, max_block),
             codes: vec![vec![0; max_block]; channels],
         }
@@ -52,17 +60,29 @@ impl Component {
     pub(crate) fn take(&mut self, src: &AudioBuffer) {
         self.aligned.copy_from(src);
         self.align.process(&mut self.aligned);
-        if let Some(q) = &mut self.quant {
-            for (c, codes) in self.codes.iter_mut().enumerate() {
-                for (code, &x) in codes.iter_mut().zip(self.aligned.channel(c)) {
+        let n = self.aligned.frames();
+        match (&mut self.quant[..], &mut self.codes[..]) {
+            ([q], [codes]) => {
+                for (code, &x) in codes[..n].iter_mut().zip(self.aligned.channel(0)) {
                     *code = q.quantize(x);
                 }
             }
+            // Both channels in one loop: two independent dither sequences the processor
+            // can run side by side.
+            ([ql, qr], [cl, cr]) => {
+                let (l, r) = (self.aligned.channel(0), self.aligned.channel(1));
+                let frames = cl[..n].iter_mut().zip(&mut cr[..n]).zip(l.iter().zip(r));
+                for ((a, b), (&x, &y)) in frames {
+                    *a = ql.quantize(x);
+                    *b = qr.quantize(y);
+                }
+            }
+            _ => {}
         }
     }
 
     pub(crate) fn clipped(&self) -> u64 {
-        self.quant.as_ref().map_or(0, Quantizer::clipped)
+        self.quant.iter().map(Quantizer::clipped).sum()
     }
 }
 

@@ -12,13 +12,23 @@ use crate::consistent::Distributed;
 use crate::graph::Graph;
 use crate::print::{Component, OutFile, Writer};
 use crate::{EngineError, NullTest, Render, Role};
+use rayon::prelude::*;
 
 /// Where and how to render. The session's `[output]` says the rest.
+///
+/// Neither the block size nor the number of threads changes a single output sample: every
+/// dither sequence runs per channel in frame order, and every sum is taken in a fixed
+/// order whatever thread computed its terms.
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
     pub out_dir: PathBuf,
     /// Frames per processing block.
     pub block: usize,
+    /// Worker threads; 0 = one per available core.
+    pub threads: usize,
+    /// Print only the pre-master mix (and the mastered mix when the master is active):
+    /// the same mix file a full render writes, without the stem and return files.
+    pub mix_only: bool,
 }
 
 impl RenderOptions {
@@ -27,6 +37,8 @@ impl RenderOptions {
         Self {
             out_dir: out_dir.into(),
             block: 2048,
+            threads: 0,
+            mix_only: false,
         }
     }
 }
@@ -89,8 +101,10 @@ pub fn render(
         Dither::Tpdf => DitherKind::Tpdf,
     };
     let mut comps: Vec<Component> = Vec::new();
-    let mut new_comp = |channels: usize, latency: usize, dither: DitherKind| {
+    let mut taps: Vec<Tap> = Vec::new();
+    let mut new_comp = |tap: Tap, channels: usize, latency: usize, dither: DitherKind| {
         let seed = comps.len() as u64;
+        taps.push(tap);
         comps.push(Component::new(
             channels,
             block,
@@ -103,19 +117,28 @@ pub fn render(
     };
     // Components: each stem; per return either the global instance or the shares.
     let stem_comp: Vec<usize> = (0..stem_count)
-        .map(|s| new_comp(graph.stem_channels(s), graph.stem_latency(s), dither))
+        .map(|s| {
+            new_comp(
+                Tap::Stem(s),
+                graph.stem_channels(s),
+                graph.stem_latency(s),
+                dither,
+            )
+        })
         .collect();
     let ret_comps: Vec<ReturnComps> = graph
         .returns
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(ri, r)| {
             let ch = r.channels();
             ReturnComps {
-                global: r.global.as_ref().map(|_| new_comp(ch, r.latency, dither)),
-                shares: r
-                    .shares
-                    .iter()
-                    .map(|_| new_comp(ch, r.latency, dither))
+                global: r
+                    .global
+                    .as_ref()
+                    .map(|_| new_comp(Tap::Return(ri), ch, r.latency, dither)),
+                shares: (0..r.shares.len())
+                    .map(|k| new_comp(Tap::Share(ri, k), ch, r.latency, dither))
                     .collect(),
                 channels: ch,
             }
@@ -182,12 +205,13 @@ pub fn render(
     }
     let mastered_comp: Vec<usize> = part_channels
         .iter()
-        .map(|&c| new_comp(c, common, dither))
+        .map(|&c| new_comp(Tap::Master, c, common, dither))
         .collect();
     // The master's own output: the residual in consistent mode (rounded, not dithered,
     // so an all-but-silent residual stays digital silence), else the mastered mix.
     let master_out = master.as_ref().map(|_| {
         new_comp(
+            Tap::Master,
             2,
             common,
             if consistent { DitherKind::None } else { dither },
@@ -319,6 +343,13 @@ pub fn render(
             mastered: true,
         });
     }
+    let mut mix_file = mix_file;
+    if opts.mix_only {
+        specs.retain(|f| matches!(f.role, Role::Mix | Role::Master));
+        sets.clear();
+        residual_file = None;
+        mix_file = specs.iter().position(|f| f.role == Role::Mix).unwrap_or(0);
+    }
     let master_file = specs.iter().position(|f| f.role == Role::Master);
 
     let template = Template::parse(&out.naming).map_err(EngineError::Session)?;
@@ -410,20 +441,28 @@ pub fn render(
     let mut t0: u64 = 0;
     let mut quiet_run: u64 = 0;
     let mut float_residual = 0.0_f32;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| EngineError::Session(format!("cannot start the render threads: {e}")))?;
     loop {
         let n = block;
-        graph.process(t0, n)?;
-        for (s, &c) in stem_comp.iter().enumerate() {
-            comps[c].take(graph.stem_output(s));
-        }
-        for (ret, rc) in graph.returns.iter().zip(&ret_comps) {
-            if let (Some(g), Some(c)) = (&ret.global, rc.global) {
-                comps[c].take(&g.input);
-            }
-            for ((_, inst), &c) in ret.shares.iter().zip(&rc.shares) {
-                comps[c].take(&inst.input);
-            }
-        }
+        pool.install(|| graph.process(t0, n))?;
+        pool.install(|| {
+            comps
+                .par_iter_mut()
+                .zip(&taps)
+                .for_each(|(comp, tap)| match *tap {
+                    Tap::Stem(s) => comp.take(graph.stem_output(s)),
+                    Tap::Return(r) => {
+                        if let Some(g) = &graph.returns[r].global {
+                            comp.take(&g.input);
+                        }
+                    }
+                    Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input),
+                    Tap::Master => {}
+                });
+        });
         if let (Some(m), Some(res)) = (&mut master, master_out) {
             m.mix.set_frames(n);
             m.mix.clear();
@@ -453,9 +492,11 @@ pub fn render(
             }
         }
         let len_now = length.unwrap_or(u64::MAX);
-        for f in &mut files {
-            f.write_block(&comps, t0, n, len_now)?;
-        }
+        pool.install(|| {
+            files
+                .par_iter_mut()
+                .try_for_each(|f| f.write_block(&comps, t0, n, len_now))
+        })?;
         // Null tests from the very samples written.
         for ns in &mut nulls {
             let count = files[ns.mix].block_count(t0, n, len_now);
@@ -546,6 +587,18 @@ fn gap_frames(session: &Session, sr: f64) -> u64 {
         })
         .fold(0.0, f64::max);
     (secs * sr).ceil() as u64
+}
+
+/// Which bus output a component takes each block.
+#[derive(Clone, Copy)]
+enum Tap {
+    Stem(usize),
+    /// The global instance of a return.
+    Return(usize),
+    /// Share `k` of a return (wet variant).
+    Share(usize, usize),
+    /// A master output, taken after the master stage has run.
+    Master,
 }
 
 /// The components of one return: its global instance and its per-stem shares (parallel
