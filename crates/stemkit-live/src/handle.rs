@@ -29,6 +29,8 @@ struct Inner {
     mirror: Mutex<MixState>,
     version: AtomicU64,
     overview: OnceLock<Overview>,
+    /// The address the next MIDI controller moved is bound to.
+    learn: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for LiveHandle {
@@ -58,6 +60,7 @@ impl LiveHandle {
                 mirror: Mutex::new(mirror),
                 version: AtomicU64::new(0),
                 overview: OnceLock::new(),
+                learn: Mutex::new(None),
             }),
         }
     }
@@ -143,6 +146,36 @@ impl LiveHandle {
     #[must_use]
     pub fn overview(&self) -> Option<&Overview> {
         self.inner.overview.get()
+    }
+
+    /// Arms MIDI learn: the next controller moved is bound to `address`.
+    ///
+    /// # Errors
+    /// An address that is not a level, filter, switch or transport button of this session.
+    pub fn arm_midi_learn(&self, address: &str) -> Result<(), ControlError> {
+        crate::midi::learnable(address).map_err(|p| ControlError::new(address, p))?;
+        // The address must name this session's stems and returns.
+        let probe: &[f64] = if address.ends_with("loop_off") {
+            &[]
+        } else {
+            &[0.0]
+        };
+        crate::address::parse(address, probe, &self.inner.names, &self.inner.time)?;
+        *self
+            .inner
+            .learn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(address.to_owned());
+        Ok(())
+    }
+
+    /// The armed MIDI learn target, disarming it.
+    pub(crate) fn take_midi_learn(&self) -> Option<String> {
+        self.inner
+            .learn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     pub(crate) fn set_overview(&self, overview: Overview) {

@@ -36,6 +36,7 @@ mod handle;
 mod interrupt;
 mod live;
 mod meters;
+pub mod midi;
 mod osc;
 mod overview;
 mod processor;

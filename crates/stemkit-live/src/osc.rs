@@ -5,6 +5,7 @@
 //! message is logged and answered to its sender with `/stemkit/error "<reason>"`; the
 //! audio goes on. When the surface is reachable beyond loopback, a sender must first send
 //! `/stemkit/auth "<token>"` from its address; until then its messages are refused.
+//! `/stemkit/midi/learn "<address>"` binds the next MIDI controller moved to that address.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr, UdpSocket};

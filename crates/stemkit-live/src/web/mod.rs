@@ -3,7 +3,8 @@
 //!
 //! - `GET /` the page; `GET /state` the mix as JSON; `GET /ws` the websocket.
 //! - Page → server: `{"address": "/stemkit/stem/Bass/gain_db", "args": [-6]}` (the
-//!   address space of [`crate::address`]).
+//!   address space of [`crate::address`]); with `"learn": true` it arms MIDI learn for
+//!   that address instead.
 //! - Server → page: `hello` (session, names, rates) on connect, `state` whenever any
 //!   surface changes the mix, `overview` once the waveform scan is done, and `m` (meters,
 //!   playhead, transport, underruns, load) 30 times a second.

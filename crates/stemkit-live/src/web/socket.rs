@@ -21,6 +21,9 @@ struct Incoming {
     address: String,
     #[serde(default)]
     args: Vec<Option<f64>>,
+    /// Arm MIDI learn for the address instead of sending it.
+    #[serde(default)]
+    learn: bool,
 }
 
 /// Whether the page asking for the websocket was served by this server (or the client is
@@ -79,6 +82,10 @@ pub(super) fn run(
         match ws.read() {
             Ok(Message::Text(text)) => {
                 let reply = match serde_json::from_str::<Incoming>(&text) {
+                    Ok(m) if m.learn => handle
+                        .arm_midi_learn(&m.address)
+                        .err()
+                        .map(|e| e.to_string()),
                     Ok(m) => {
                         let args: Vec<f64> = m
                             .args
