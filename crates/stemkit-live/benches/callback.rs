@@ -2,7 +2,10 @@
 //! EQ, a bus compressor and tape saturation, sending to two returns (reverb, delay), a
 //! master limiter and the safety limiter, at 48 kHz in 64-frame blocks (1.33 ms).
 //!
-//! `cargo bench -p stemkit-live --bench callback [-- SECONDS]`
+//! `cargo bench -p stemkit-live --bench callback [-- SECONDS] [tape|tube|clip|none]`
+//!
+//! The last argument picks the saturation character (default tape; `none` leaves the
+//! saturation out), to show what each part of the chain costs.
 //!
 //! The callback runs paced in real time, as on a sound card, with the disk thread
 //! streaming the 16 sources beside it (looping, so the disk also reopens files); every
@@ -44,11 +47,16 @@ fn write_source(path: &std::path::Path, seed: u64) {
     w.finalize().expect("finish source");
 }
 
-fn session_text() -> String {
+fn session_text(saturation: &str) -> String {
+    let sat = if saturation == "none" {
+        String::new()
+    } else {
+        format!("  {{ type = \"saturation\", character = \"{saturation}\", drive_db = 6.0 }},\n")
+    };
     let mut s = String::from("[session]\nname = \"Bench\"\nsample_rate = 48000\nbpm = 120.0\n\n");
     for i in 0..STEMS {
         s.push_str(&format!(
-            "[[track]]\nname = \"T{i}\"\nfile = \"s{i}.wav\"\nstem = \"S{i}\"\n\n[[stem]]\nname = \"S{i}\"\ninserts = [\n  {{ type = \"eq\", bands = [ {{ shape = \"highpass\", freq = 40.0 }}, {{ shape = \"lowshelf\", freq = 150.0, gain_db = 2.0 }}, {{ shape = \"bell\", freq = 2500.0, q = 1.5, gain_db = -3.0 }}, {{ shape = \"highshelf\", freq = 9000.0, gain_db = 1.5 }} ] }},\n  {{ type = \"compressor\", style = \"bus\", threshold_db = -20.0, ratio = 3.0 }},\n  {{ type = \"saturation\", character = \"tape\", drive_db = 6.0 }},\n]\nsends = [ {{ to = \"Reverb\", level_db = -12.0 }}, {{ to = \"Delay\", level_db = -18.0 }} ]\n\n"
+            "[[track]]\nname = \"T{i}\"\nfile = \"s{i}.wav\"\nstem = \"S{i}\"\n\n[[stem]]\nname = \"S{i}\"\ninserts = [\n  {{ type = \"eq\", bands = [ {{ shape = \"highpass\", freq = 40.0 }}, {{ shape = \"lowshelf\", freq = 150.0, gain_db = 2.0 }}, {{ shape = \"bell\", freq = 2500.0, q = 1.5, gain_db = -3.0 }}, {{ shape = \"highshelf\", freq = 9000.0, gain_db = 1.5 }} ] }},\n  {{ type = \"compressor\", style = \"bus\", threshold_db = -20.0, ratio = 3.0 }},\n{sat}]\nsends = [ {{ to = \"Reverb\", level_db = -12.0 }}, {{ to = \"Delay\", level_db = -18.0 }} ]\n\n"
         ));
     }
     s.push_str("[[return]]\nname = \"Reverb\"\ninserts = [ { type = \"reverb\", decay_s = 2.0, predelay_ms = 20.0 } ]\n\n");
@@ -62,12 +70,16 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(45.0);
+    let saturation = std::env::args()
+        .skip(1)
+        .find(|a| ["tape", "tube", "clip", "none"].contains(&a.as_str()))
+        .unwrap_or_else(|| "tape".into());
     let dir = tempfile::tempdir().expect("temp dir");
     for i in 0..STEMS {
         write_source(&dir.path().join(format!("s{i}.wav")), i as u64 + 1);
     }
     let path = dir.path().join("bench.toml");
-    std::fs::write(&path, session_text()).expect("session");
+    std::fs::write(&path, session_text(&saturation)).expect("session");
     let session = stemkit_session::load(&path).expect("load session");
     let options = LiveOptions {
         block: BLOCK,
@@ -108,7 +120,7 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let pct = |q: f64| 100.0 * times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     println!(
-        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + tape saturation), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {blocks} blocks ({seconds} s) paced in real time"
+        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {blocks} blocks ({seconds} s) paced in real time"
     );
     println!(
         "share of the {:.3} ms block period: median {:.1} %, p99 {:.1} %, p99.9 {:.1} %, max {:.1} %; underruns {underruns}",

@@ -163,7 +163,7 @@ impl Automation {
             let Some(block) = block.filter(|&b| b > 0) else {
                 return Err(bad(n, "the header has no block size".into()));
             };
-            if frame % block as u64 != 0 {
+            if !frame.is_multiple_of(block as u64) {
                 return Err(bad(
                     n,
                     format!("frame {frame} is not at a block start (block {block})"),

@@ -13,9 +13,9 @@ use crate::capture::{CAPTURE_QUEUE, CaptureThread};
 use crate::control::{Names, TimeBase};
 use crate::graph::Graph;
 use crate::meters::Meters;
+use crate::processor::Queues;
 use crate::state::MixState;
 use crate::stream::{self, DiskThread, Placement};
-use crate::transport::Transport;
 use crate::{LiveError, LiveHandle, LiveProcessor};
 
 /// Controls the queue holds between two audio blocks.
@@ -147,11 +147,12 @@ impl Live {
         debug_assert_eq!(graph.track_count(), placement.plans.len());
         let processor = LiveProcessor::new(
             graph,
-            Transport::new(rate),
             reader,
             sources,
-            control_rx,
-            capture_tx,
+            Queues {
+                controls: control_rx,
+                capture: capture_tx,
+            },
             Arc::clone(&meters),
             options.block,
             rate,

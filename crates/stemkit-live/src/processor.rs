@@ -14,6 +14,12 @@ use crate::meters::{Meters, NO_LOOP};
 use crate::stream::StreamReader;
 use crate::transport::Transport;
 
+/// The audio thread's ends of the control queue and the capture ring.
+pub(crate) struct Queues {
+    pub(crate) controls: Consumer<Control>,
+    pub(crate) capture: Option<Producer<Captured>>,
+}
+
 /// Runs the mix, one block at a time, on the audio thread.
 ///
 /// Every method here runs on the audio thread (or on the thread driving an offline replay)
@@ -39,22 +45,20 @@ pub struct LiveProcessor {
 impl LiveProcessor {
     pub(crate) fn new(
         graph: Graph,
-        transport: Transport,
         stream: StreamReader,
         sources: Vec<AudioBuffer>,
-        controls: Consumer<Control>,
-        capture: Option<Producer<Captured>>,
+        queues: Queues,
         meters: Arc<Meters>,
         block: usize,
         sample_rate: u32,
     ) -> Self {
         Self {
             graph,
-            transport,
+            transport: Transport::new(sample_rate),
             stream,
             sources,
-            controls,
-            capture,
+            controls: queues.controls,
+            capture: queues.capture,
             meters,
             clock: 0,
             block,
@@ -133,10 +137,10 @@ impl LiveProcessor {
     }
 
     fn capture(&mut self, frame: u64, entry: Entry) {
-        if let Some(q) = &mut self.capture {
-            if q.push(Captured { frame, entry }).is_err() {
-                self.meters.lost_captures.fetch_add(1, Relaxed);
-            }
+        if let Some(q) = &mut self.capture
+            && q.push(Captured { frame, entry }).is_err()
+        {
+            self.meters.lost_captures.fetch_add(1, Relaxed);
         }
     }
 

@@ -69,10 +69,10 @@ fn the_live_callback_never_allocates() {
     ];
     let before = violation_count();
     for block in 0..1500 {
-        if block % 60 == 0 {
-            if let Some(c) = controls.get(block / 60) {
-                h.send(*c).expect("valid control");
-            }
+        if block % 60 == 0
+            && let Some(c) = controls.get(block / 60)
+        {
+            h.send(*c).expect("valid control");
         }
         assert_no_alloc(|| p.process(&mut out));
         if block % 100 == 0 {

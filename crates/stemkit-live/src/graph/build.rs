@@ -234,12 +234,11 @@ fn key_names(session: &Session) -> Vec<String> {
         .chain(session.returns.iter().flat_map(|r| &r.inserts))
         .chain(&session.master.inserts);
     for i in inserts {
-        if let InsertSpec::Compressor(c) = i {
-            if let Some(k) = &c.key {
-                if !names.contains(k) {
-                    names.push(k.clone());
-                }
-            }
+        if let InsertSpec::Compressor(c) = i
+            && let Some(k) = &c.key
+            && !names.contains(k)
+        {
+            names.push(k.clone());
         }
     }
     names

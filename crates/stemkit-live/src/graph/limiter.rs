@@ -62,7 +62,7 @@ impl SafetyLimiter {
         self.limiter.process(buf, None);
         let w = self.wet.block(buf.frames());
         match w {
-            BlockGain::Constant(g) if g == 1.0 => {}
+            BlockGain::Constant(1.0) => {}
             BlockGain::Constant(_) => buf.copy_from(&self.dry),
             BlockGain::Gliding => {
                 for (c, ch) in buf.channels_mut().enumerate() {

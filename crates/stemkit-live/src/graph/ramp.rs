@@ -63,7 +63,7 @@ impl Ramp {
 /// `dst *= gain` over a block.
 pub(crate) fn scale(dst: &mut [f32], gain: BlockGain, frames: &[f32]) {
     match gain {
-        BlockGain::Constant(g) if g == 1.0 => {}
+        BlockGain::Constant(1.0) => {}
         BlockGain::Constant(g) => dst.iter_mut().for_each(|x| *x *= g),
         BlockGain::Gliding => dst.iter_mut().zip(frames).for_each(|(x, g)| *x *= g),
     }

@@ -150,10 +150,10 @@ impl Disk {
             }
         }
         self.pos = end;
-        if let Some((loop_start, loop_end)) = self.looped {
-            if self.pos == loop_end {
-                self.pos = loop_start;
-            }
+        if let Some((loop_start, loop_end)) = self.looped
+            && self.pos == loop_end
+        {
+            self.pos = loop_start;
         }
     }
 

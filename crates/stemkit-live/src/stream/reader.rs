@@ -70,10 +70,10 @@ impl StreamReader {
     }
 
     fn send_pending(&mut self) {
-        if let Some(req) = self.pending {
-            if self.requests.push(req).is_ok() {
-                self.pending = None;
-            }
+        if let Some(req) = self.pending
+            && self.requests.push(req).is_ok()
+        {
+            self.pending = None;
         }
     }
 
@@ -97,10 +97,10 @@ impl StreamReader {
         self.send_pending();
         let mut got = 0;
         while got < want {
-            if let Some((loop_start, loop_end)) = looped {
-                if *playhead == loop_end {
-                    *playhead = loop_start;
-                }
+            if let Some((loop_start, loop_end)) = looped
+                && *playhead == loop_end
+            {
+                *playhead = loop_start;
             }
             if !self.locate(*playhead, looped) {
                 break;
@@ -110,10 +110,10 @@ impl StreamReader {
             };
             let off = (*playhead - chunk.start) as usize;
             let mut k = (chunk.frames - off).min(want - got);
-            if let Some((_, loop_end)) = looped {
-                if *playhead < loop_end {
-                    k = k.min((loop_end - *playhead) as usize);
-                }
+            if let Some((_, loop_end)) = looped
+                && *playhead < loop_end
+            {
+                k = k.min((loop_end - *playhead) as usize);
             }
             for (d, s) in dst.iter_mut().zip(&chunk.tracks) {
                 for c in 0..d.channels() {

@@ -133,17 +133,15 @@ pub(super) fn run(
                 return;
             }
         }
-        if !sent_overview {
-            if let Some(o) = handle.overview() {
-                sent_overview = true;
-                if ws
-                    .send(Message::text(
-                        json!({"t": "overview", "overview": o}).to_string(),
-                    ))
-                    .is_err()
-                {
-                    return;
-                }
+        if !sent_overview && let Some(o) = handle.overview() {
+            sent_overview = true;
+            if ws
+                .send(Message::text(
+                    json!({"t": "overview", "overview": o}).to_string(),
+                ))
+                .is_err()
+            {
+                return;
             }
         }
         let (seq, text) = snapshot
