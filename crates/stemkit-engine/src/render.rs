@@ -22,7 +22,7 @@ use rayon::prelude::*;
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
     pub out_dir: PathBuf,
-    /// Frames per processing block.
+    /// Frames per processing block: large offline, so the threads meet rarely.
     pub block: usize,
     /// Worker threads; 0 = one per available core.
     pub threads: usize,
@@ -36,7 +36,7 @@ impl RenderOptions {
     pub fn new(out_dir: impl Into<PathBuf>) -> Self {
         Self {
             out_dir: out_dir.into(),
-            block: 2048,
+            block: 8192,
             threads: 0,
             mix_only: false,
         }
@@ -425,7 +425,7 @@ pub fn render(
         .map(|t| (t * fsr).round() as u64);
     let auto_cap = (30.0 * fsr) as u64;
     let hold = (0.05 * fsr) as u64 + gap_frames(session, fsr);
-    let mut length = match fixed_tail {
+    let length = match fixed_tail {
         Some(t) => Some(content_end + t),
         None if graph.max_tail == 0 => Some(content_end),
         None => None,
@@ -437,18 +437,22 @@ pub fn render(
     }
     let estimate = length.unwrap_or(content_end + graph.max_tail.clamp(hold, auto_cap));
 
-    // The loop.
-    let mut t0: u64 = 0;
-    let mut quiet_run: u64 = 0;
-    let mut float_residual = 0.0_f32;
+    // The loop runs on a worker of the pool, so the parallel steps of each block stay
+    // inside the pool; progress comes back to the calling thread over a channel.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .map_err(|e| EngineError::Session(format!("cannot start the render threads: {e}")))?;
-    loop {
-        let n = block;
-        pool.install(|| graph.process(t0, n))?;
-        pool.install(|| {
+    let integer = out.bit_depth.is_integer();
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64)>();
+    let mut run = |tx: std::sync::mpsc::Sender<(u64, u64)>| -> Result<(Option<u64>, f32), EngineError> {
+        let mut length = length;
+        let mut t0: u64 = 0;
+        let mut quiet_run: u64 = 0;
+        let mut float_residual = 0.0_f32;
+        loop {
+            let n = block;
+            graph.process(t0, n)?;
             comps
                 .par_iter_mut()
                 .zip(&taps)
@@ -462,60 +466,64 @@ pub fn render(
                     Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input),
                     Tap::Master => {}
                 });
-        });
-        if let (Some(m), Some(res)) = (&mut master, master_out) {
-            m.mix.set_frames(n);
-            m.mix.clear();
-            for &p in &mix_parts {
-                m.mix.add_from(&comps[p].aligned, 1.0);
+            if let (Some(m), Some(res)) = (&mut master, master_out) {
+                m.mix.set_frames(n);
+                m.mix.clear();
+                for &p in &mix_parts {
+                    m.mix.add_from(&comps[p].aligned, 1.0);
+                }
+                for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
+                    buf.copy_from(&comps[p].aligned);
+                }
+                m.process();
+                for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
+                    comps[c].take(buf);
+                }
+                comps[res].take(&m.residual);
+                if consistent {
+                    float_residual = float_residual.max(m.residual.peak());
+                }
             }
-            for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
-                buf.copy_from(&comps[p].aligned);
-            }
-            m.process();
-            for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
-                comps[c].take(buf);
-            }
-            comps[res].take(&m.residual);
-            if consistent {
-                float_residual = float_residual.max(m.residual.peak());
-            }
-        }
 
-        // Automatic tail: stop once every bus has been quiet for the hold time.
-        let file_end = (t0 + n as u64).saturating_sub(common64);
-        if length.is_none() && file_end > content_end {
-            let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
-            quiet_run = if loud { 0 } else { quiet_run + n as u64 };
-            if quiet_run >= hold || file_end >= content_end + auto_cap {
-                length = Some(file_end.max(content_end));
+            // Automatic tail: stop once every bus has been quiet for the hold time.
+            let file_end = (t0 + n as u64).saturating_sub(common64);
+            if length.is_none() && file_end > content_end {
+                let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
+                quiet_run = if loud { 0 } else { quiet_run + n as u64 };
+                if quiet_run >= hold || file_end >= content_end + auto_cap {
+                    length = Some(file_end.max(content_end));
+                }
             }
-        }
-        let len_now = length.unwrap_or(u64::MAX);
-        pool.install(|| {
+            let len_now = length.unwrap_or(u64::MAX);
             files
                 .par_iter_mut()
-                .try_for_each(|f| f.write_block(&comps, t0, n, len_now))
-        })?;
-        // Null tests from the very samples written.
-        for ns in &mut nulls {
-            let count = files[ns.mix].block_count(t0, n, len_now);
-            if count > 0 {
-                ns.acc
-                    .add(&files, ns.mix, &ns.set, count, out.bit_depth.is_integer());
+                .try_for_each(|f| f.write_block(&comps, t0, n, len_now))?;
+            // Null tests from the very samples written.
+            for ns in &mut nulls {
+                let count = files[ns.mix].block_count(t0, n, len_now);
+                if count > 0 {
+                    ns.acc.add(&files, ns.mix, &ns.set, count, integer);
+                }
+            }
+            t0 += n as u64;
+            // The receiver only goes away with the render itself.
+            let _ = tx.send((
+                t0.saturating_sub(common64).min(len_now),
+                length.unwrap_or(estimate),
+            ));
+            if length.is_some_and(|len| files.iter().all(|f| f.done(len))) {
+                return Ok((length, float_residual));
             }
         }
-        t0 += n as u64;
-        progress(
-            t0.saturating_sub(common64).min(len_now),
-            length.unwrap_or(estimate),
-        );
-        if let Some(len) = length {
-            if files.iter().all(|f| f.done(len)) {
-                break;
-            }
+    };
+    let (length, float_residual) = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| pool.install(|| run(tx)));
+        for (done, total) in rx {
+            progress(done, total);
         }
-    }
+        worker.join()
+    })
+    .map_err(|_| EngineError::Session("the render thread failed".into()))??;
     let frames = length.unwrap_or(0);
 
     let null_tests = nulls
