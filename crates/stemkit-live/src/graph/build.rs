@@ -1,14 +1,14 @@
 //! Building the live graph from a session: nodes, sends, processing order and the delays
 //! that line every path up (PDC), by the offline render's rules.
 
-use stemkit_core::{AudioBuffer, ProcessSpec};
+use stemkit_core::{AudioBuffer, DelayLine, ProcessSpec};
 use stemkit_dsp::params::{InsertSpec, ParamContext};
 use stemkit_engine::{balance_gains, pan_gains};
 use stemkit_session::Session;
 
 use super::ramp::{BlockGain, Ramp};
 use super::{
-    Align, Chain, DjFilter, Graph, Node, ReturnNode, SafetyLimiter, StemNode, StemSend, TrackNode,
+    Chain, DjFilter, Graph, Node, ReturnNode, SafetyLimiter, StemNode, StemSend, TrackNode,
     TrackSend, db_gain,
 };
 use crate::LiveError;
@@ -60,7 +60,7 @@ impl Graph {
                     Some(TrackSend {
                         ret: session.returns.iter().position(|r| r.name == s.to)?,
                         gain: db_gain(s.level_db) as f32,
-                        align: Align::new(0, 0),
+                        align: DelayLine::new(0, 0),
                     })
                 })
                 .collect();
@@ -75,7 +75,7 @@ impl Graph {
                     session.settings.pan_law_db,
                 ),
                 out: AudioBuffer::new(stem_channels, max_block),
-                align: Align::new(0, 0),
+                align: DelayLine::new(0, 0),
                 sends,
                 key_slot: key_slot(&t.name),
             });
@@ -121,9 +121,9 @@ impl Graph {
 
         for t in &mut tracks {
             let ch = t.out.channels();
-            t.align = Align::new(ch, in_lat[t.stem] - t.chain.latency());
+            t.align = DelayLine::new(ch, in_lat[t.stem] - t.chain.latency());
             for tap in &mut t.sends {
-                tap.align = Align::new(ch, ret_in - in_lat[t.stem]);
+                tap.align = DelayLine::new(ch, ret_in - in_lat[t.stem]);
             }
         }
         let stems = session
@@ -144,7 +144,8 @@ impl Graph {
                                 max_block,
                             ),
                             pre_fader: send.is_some_and(|x| x.pre_fader),
-                            align: Align::new(s.channels, ret_in - stem_lat[si]),
+                            align: DelayLine::new(s.channels, ret_in - stem_lat[si]),
+                            delays: ret_in > stem_lat[si],
                         }
                     })
                     .collect();
@@ -159,8 +160,9 @@ impl Graph {
                     audible: Ramp::new(if s.mute { 0.0 } else { 1.0 }, sr, max_block),
                     audible_now: BlockGain::Constant(1.0),
                     sends,
-                    out_align: Align::new(s.channels, common - stem_lat[si]),
+                    out_align: DelayLine::new(s.channels, common - stem_lat[si]),
                     key_slot: key_slot(&s.name),
+                    key_tap: key_slot(&s.name).map(|_| AudioBuffer::new(s.channels, max_block)),
                 }
             })
             .collect();
@@ -175,7 +177,7 @@ impl Graph {
                 fader_db: r.gain_db,
                 mute: r.mute,
                 gain: Ramp::new(if r.mute { 0.0 } else { db_gain(r.gain_db) }, sr, max_block),
-                out_align: Align::new(r.channels, common - lat),
+                out_align: DelayLine::new(r.channels, common - lat),
             })
             .collect();
         let master_chain =
@@ -184,7 +186,7 @@ impl Graph {
             })?;
         let limiter = SafetyLimiter::new(true, sr, max_block);
         let latency = common + master_chain.latency() + limiter.latency();
-        let order = order(session, plans)?;
+        let waves = waves(session, plans)?;
         let keys = key_names
             .iter()
             .map(|k| {
@@ -210,7 +212,7 @@ impl Graph {
             master_chain,
             master_gain: Ramp::new(db_gain(session.master.gain_db), sr, max_block),
             limiter,
-            order,
+            waves,
             keys,
             mix: AudioBuffer::new(2, max_block),
             scratch: [
@@ -244,9 +246,10 @@ fn key_names(session: &Session) -> Vec<String> {
     names
 }
 
-/// A processing order where each track comes before its stem and every key before its
-/// listener (Kahn's algorithm); a loop of keys is an error naming the buses in it.
-fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError> {
+/// The waves of the offline render's schedule: each node one wave after the latest node
+/// it waits for (its tracks, its keys; Kahn's algorithm); a loop of keys is an error
+/// naming the buses in it.
+fn waves(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Vec<Node>>, LiveError> {
     let n_t = plans.len();
     let n = n_t + session.stems.len();
     let node_of = |name: &str| {
@@ -284,15 +287,13 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
         indegree[to] += 1;
     }
     let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
-    let mut order = Vec::with_capacity(n);
+    let mut wave = vec![0_usize; n];
+    let mut done = 0;
     while let Some(i) = ready.pop() {
-        order.push(if i < n_t {
-            Node::Track(i)
-        } else {
-            Node::Stem(i - n_t)
-        });
+        done += 1;
         for &(from, to) in &edges {
             if from == i {
+                wave[to] = wave[to].max(wave[i] + 1);
                 indegree[to] -= 1;
                 if indegree[to] == 0 {
                     ready.push(to);
@@ -300,7 +301,7 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
             }
         }
     }
-    if order.len() < n {
+    if done < n {
         let stuck: Vec<String> = (0..n)
             .filter(|&i| indegree[i] > 0)
             .map(|i| {
@@ -316,5 +317,19 @@ fn order(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Node>, LiveError>
             stuck.join(", ")
         )));
     }
-    Ok(order)
+    let count = wave.iter().max().map_or(0, |w| w + 1);
+    Ok((0..count)
+        .map(|w| {
+            (0..n)
+                .filter(|&i| wave[i] == w)
+                .map(|i| {
+                    if i < n_t {
+                        Node::Track(i)
+                    } else {
+                        Node::Stem(i - n_t)
+                    }
+                })
+                .collect()
+        })
+        .collect())
 }

@@ -5,11 +5,10 @@
 //! latency; the switch crossfades between them over 20 ms. The limiter keeps listening
 //! while bypassed, so it is settled the moment it comes back.
 
-use stemkit_core::{AudioBuffer, ProcessSpec, Processor};
+use stemkit_core::{AudioBuffer, DelayLine, ProcessSpec, Processor};
 use stemkit_dsp::Limiter;
 use stemkit_dsp::params::LimiterParams;
 
-use super::align::Align;
 use super::ramp::{BlockGain, Ramp};
 
 /// -1 dBTP ceiling, the common streaming-delivery figure, and the limiter's defaults.
@@ -23,7 +22,7 @@ pub(crate) fn params() -> LimiterParams {
 
 pub(crate) struct SafetyLimiter {
     limiter: Limiter,
-    dry_align: Align,
+    dry_align: DelayLine,
     dry: AudioBuffer,
     wet: Ramp,
 }
@@ -38,7 +37,7 @@ impl SafetyLimiter {
             channels: 2,
         });
         Self {
-            dry_align: Align::new(2, limiter.latency()),
+            dry_align: DelayLine::new(2, limiter.latency()),
             limiter,
             dry: AudioBuffer::new(2, max_block),
             wet: Ramp::new(if on { 1.0 } else { 0.0 }, sample_rate, max_block),

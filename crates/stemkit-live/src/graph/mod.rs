@@ -13,18 +13,16 @@
 //! tracks: a muted stem takes its reverb with it. Returns are solo-safe: soloing a stem
 //! keeps its reverb.
 
-mod align;
 mod build;
 mod chain;
 pub mod filter;
 mod limiter;
 mod ramp;
 
-use stemkit_core::AudioBuffer;
+use stemkit_core::{AudioBuffer, DelayLine};
 
 use crate::control::Control;
 use crate::meters::Meters;
-use align::Align;
 use chain::Chain;
 use filter::DjFilter;
 use limiter::SafetyLimiter;
@@ -33,7 +31,7 @@ use ramp::{BlockGain, Ramp};
 struct TrackSend {
     ret: usize,
     gain: f32,
-    align: Align,
+    align: DelayLine,
 }
 
 struct TrackNode {
@@ -44,7 +42,7 @@ struct TrackNode {
     /// Per output channel gain (pan law, balance), or the fold factors into a mono stem.
     pan: [f32; 2],
     out: AudioBuffer,
-    align: Align,
+    align: DelayLine,
     sends: Vec<TrackSend>,
     key_slot: Option<usize>,
 }
@@ -52,7 +50,9 @@ struct TrackNode {
 struct StemSend {
     level: Ramp,
     pre_fader: bool,
-    align: Align,
+    align: DelayLine,
+    /// Whether `align` delays at all (its input must then run even while the send is off).
+    delays: bool,
 }
 
 struct StemNode {
@@ -67,8 +67,10 @@ struct StemNode {
     audible: Ramp,
     audible_now: BlockGain,
     sends: Vec<StemSend>,
-    out_align: Align,
+    out_align: DelayLine,
     key_slot: Option<usize>,
+    /// The stem after its inserts, kept for its key slot until the wave ends.
+    key_tap: Option<AudioBuffer>,
 }
 
 struct ReturnNode {
@@ -77,7 +79,7 @@ struct ReturnNode {
     fader_db: f64,
     mute: bool,
     gain: Ramp,
-    out_align: Align,
+    out_align: DelayLine,
 }
 
 #[derive(Clone, Copy)]
@@ -93,8 +95,9 @@ pub(crate) struct Graph {
     master_chain: Chain,
     master_gain: Ramp,
     limiter: SafetyLimiter,
-    /// Tracks before their stem, every sidechain key before its listener.
-    order: Vec<Node>,
+    /// Waves of nodes: each track before its stem, every sidechain key before its
+    /// listener. Keys are published when their wave ends, as the offline render does.
+    waves: Vec<Vec<Node>>,
     keys: Vec<AudioBuffer>,
     mix: AudioBuffer,
     /// Copies for sends, by channel count (mono, stereo).
@@ -196,10 +199,27 @@ impl Graph {
         }
         self.mix.set_frames(n);
         self.mix.clear();
-        for step in 0..self.order.len() {
-            match self.order[step] {
-                Node::Track(t) => self.process_track(t, &mut sources[t]),
-                Node::Stem(s) => self.process_stem(s, meters),
+        for w in 0..self.waves.len() {
+            for i in 0..self.waves[w].len() {
+                match self.waves[w][i] {
+                    Node::Track(t) => self.process_track(t, &mut sources[t]),
+                    Node::Stem(s) => self.process_stem(s, meters),
+                }
+            }
+            for &node in &self.waves[w] {
+                match node {
+                    Node::Track(t) => {
+                        if let Some(k) = self.tracks[t].key_slot {
+                            self.keys[k].copy_from(&sources[t]);
+                        }
+                    }
+                    Node::Stem(s) => {
+                        let s = &self.stems[s];
+                        if let (Some(k), Some(tap)) = (s.key_slot, &s.key_tap) {
+                            self.keys[k].copy_from(tap);
+                        }
+                    }
+                }
             }
         }
         for (r, meter) in self.returns.iter_mut().zip(&meters.returns) {
@@ -230,9 +250,6 @@ impl Graph {
             }
         }
         t.chain.process(src, &self.keys);
-        if let Some(k) = t.key_slot {
-            self.keys[k].copy_from(src);
-        }
         pan_into(src, &mut t.out, t.pan);
         t.align.process(&mut t.out);
         let stem = &mut self.stems[t.stem];
@@ -255,8 +272,8 @@ impl Graph {
         let n = self.mix.frames();
         let s = &mut self.stems[si];
         s.chain.process(&mut s.bus, &self.keys);
-        if let Some(k) = s.key_slot {
-            self.keys[k].copy_from(&s.bus);
+        if let Some(tap) = &mut s.key_tap {
+            tap.copy_from(&s.bus);
         }
         s.filter.process(&mut s.bus);
         // Pre-fader sends see the mute; post-fader sends see fader and mute.
@@ -281,7 +298,7 @@ impl Graph {
                 .filter(|(_, t)| t.pre_fader == pre)
             {
                 let g = tap.level.block(n);
-                if tap.level.is_silent() && !tap.align.delays() {
+                if tap.level.is_silent() && !tap.delays {
                     continue;
                 }
                 let scratch = &mut self.scratch[channels - 1];
