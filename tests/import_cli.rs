@@ -1,6 +1,8 @@
 //! `stemkit import` and `stemkit render --dawproject` through the binary: a render handed
 //! off as a DAWproject, imported back and rendered again gives the same stems.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

@@ -228,5 +228,11 @@ fn bring_audio<R: Read + Seek>(
         paths.push(dest);
     }
     plan.sample_rate = mapping::common_rate(&plan.sources);
+    if !(8_000..=384_000).contains(&plan.sample_rate) {
+        return Err(ErrorKind::Unsupported(format!(
+            "the audio is at {} Hz; stemkit sessions run at 8000 to 384000 Hz",
+            plan.sample_rate
+        )));
+    }
     Ok(paths)
 }

@@ -352,7 +352,8 @@ impl Mapper<'_, '_> {
     }
 
     /// `send` as a session send, `None` when it plays nothing or leads nowhere stemkit
-    /// can follow. `fader_db` is what stemkit's tap point has after the DAW's.
+    /// can follow. `tap_correction_db` is the gain stemkit's tap point has that the DAW's
+    /// does not (a fader the DAW taps before), divided out of the level.
     fn send(
         &mut self,
         send: &SendDef<'_>,

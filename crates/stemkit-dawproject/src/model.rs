@@ -191,6 +191,20 @@ pub(crate) fn pan(doc: Doc<'_>, el: &Element) -> Result<f64, ErrorKind> {
     }
 }
 
+/// The session format's tempo range, bpm.
+const TEMPO_RANGE: std::ops::RangeInclusive<f64> = 20.0..=999.0;
+
+fn usable_tempo(doc: Doc<'_>, el: &Element, bpm: f64) -> Result<f64, ErrorKind> {
+    if TEMPO_RANGE.contains(&bpm) {
+        Ok(bpm)
+    } else {
+        Err(doc.error(
+            el,
+            format!("a tempo of {bpm} bpm is outside stemkit's 20 ..= 999 bpm"),
+        ))
+    }
+}
+
 fn bool_param(doc: Doc<'_>, el: Option<&Element>) -> Result<Option<bool>, ErrorKind> {
     el.map_or(Ok(None), |e| doc.bool(e, "value"))
 }
@@ -217,10 +231,7 @@ impl<'a> Project<'a> {
         if let Some(t) = root.child("Transport") {
             if let Some(el) = t.child("Tempo") {
                 match real(doc, el)? {
-                    Some((bpm, "bpm")) if (1.0..=10_000.0).contains(&bpm) => tempo = Some(bpm),
-                    Some((bpm, "bpm")) => {
-                        return Err(doc.error(el, format!("a tempo of {bpm} bpm is not usable")));
-                    }
+                    Some((bpm, "bpm")) => tempo = Some(usable_tempo(doc, el, bpm)?),
                     Some((_, unit)) => {
                         return Err(
                             doc.error(el, format!("the tempo's unit is \"{unit}\", not bpm"))
@@ -402,7 +413,7 @@ impl<'a> Project<'a> {
                             p.line
                         )));
                     }
-                    None => self.tempo = Some(v),
+                    None => self.tempo = Some(usable_tempo(doc, p, v)?),
                 }
             }
         }

@@ -21,6 +21,8 @@ const MAX_DEPTH: usize = 64;
 const MAX_SEGMENTS: usize = 10_000;
 /// Seconds below which two times are the same instant (far below a sample period).
 const EPS: f64 = 1e-9;
+/// The session format's limit on track times, seconds.
+const MAX_SECONDS: f64 = 86_400.0;
 /// Largest deviation of a warp point from the tempo line still taken as unstretched:
 /// a twentieth of a sample at 48 kHz.
 const WARP_TOLERANCE: f64 = 1e-6;
@@ -382,6 +384,14 @@ impl<'a> Walker<'_, 'a> {
             return Ok(());
         }
         let offset = at - scope.origin;
+        if at.abs() > MAX_SECONDS || offset > MAX_SECONDS {
+            return Err(ErrorKind::Unsupported(format!(
+                "project.xml line {}: {}{} plays {offset:.0} s into its file at {at:.0} s, beyond a session's 24 hours",
+                el.line,
+                Self::clip_name(scope),
+                self.track_name(scope)
+            )));
+        }
         self.out.push(Placement {
             track,
             clip: scope.clip.clone(),

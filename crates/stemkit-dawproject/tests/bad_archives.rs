@@ -375,9 +375,25 @@ fn mutate_bytes(rng: &mut Rng, bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn mutated_archives_never_panic() {
-    let xml = good_xml("audio/kick.wav");
+    // Two projects to mutate: the small one, and the one with every feature the importer
+    // maps (groups, sends, returns, warps, nested clips, loops), with tiny audio.
     let wav = good_wav();
-    let base = good_archive();
+    let small = good_xml("audio/kick.wav");
+    let rich = reference_project_xml();
+    let rich_audio: Vec<String> = ["kick", "snare", "bass", "keys", "pad", "lead"]
+        .iter()
+        .map(|n| format!("audio/{n}.wav"))
+        .collect();
+    let zipped = |xml: &str, rich_one: bool| {
+        let mut entries: Vec<(&str, &[u8])> = vec![("project.xml", xml.as_bytes())];
+        if rich_one {
+            entries.extend(rich_audio.iter().map(|n| (n.as_str(), wav.as_slice())));
+        } else {
+            entries.push(("audio/kick.wav", &wav));
+        }
+        archive(&entries)
+    };
+    let bases = [zipped(&small, false), zipped(&rich, true)];
     let limits = Limits {
         max_expanded: 4 << 20,
         max_xml: 1 << 20,
@@ -389,20 +405,31 @@ fn mutated_archives_never_panic() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let started = std::time::Instant::now();
     let (mut ok, mut failed) = (0, 0);
-    for i in 0..20_000 {
+    // STEMKIT_FUZZ_ITERATIONS runs a longer search locally; CI runs the bounded default.
+    let iterations: usize = std::env::var("STEMKIT_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let every = if iterations > 20_000 { 1 } else { 20 };
+    for i in 0..iterations {
+        let rich_one = i % 4 >= 2;
         let input = if i % 2 == 0 {
-            archive(&[
-                ("project.xml", mutate_xml(&mut rng, &xml).as_bytes()),
-                ("audio/kick.wav", &wav),
-            ])
+            let xml = if rich_one { &rich } else { &small };
+            zipped(&mutate_xml(&mut rng, xml), rich_one)
         } else {
-            mutate_bytes(&mut rng, &base)
+            mutate_bytes(&mut rng, &bases[usize::from(rich_one)])
         };
         let result = std::panic::catch_unwind(|| {
             let planned = stemkit_dawproject::plan_archive(&input, limits).is_ok();
             // Carry some through extraction and decoding too.
-            if planned && i % 20 == 0 {
-                let _ = import_bytes(&input, &opts);
+            if planned && i % every == 0 {
+                if let (Err(e), _) = import_bytes(&input, &opts) {
+                    // A mapping that passes planning must write a session that loads.
+                    assert!(
+                        !matches!(e.kind, ErrorKind::Session(_)),
+                        "mutation {i}: {e}"
+                    );
+                }
             }
             planned
         });

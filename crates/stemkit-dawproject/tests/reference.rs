@@ -9,7 +9,6 @@ use std::f64::consts::{FRAC_PI_4, SQRT_2};
 use common::*;
 use stemkit_engine::Role;
 
-const BPM: f64 = 120.0;
 /// Frames per beat at 120 bpm and 48 kHz.
 const BEAT: usize = 24_000;
 
@@ -66,120 +65,6 @@ fn sum(parts: &[&Vec<Vec<f64>>]) -> Vec<Vec<f64>> {
     out
 }
 
-fn project_xml() -> String {
-    let audio = |id: &str, file: &str, ch: u32, secs: f64| {
-        format!(
-            r#"<Audio id="{id}" channels="{ch}" sampleRate="48000" duration="{secs}"><File path="audio/{file}"/></Audio>"#
-        )
-    };
-    format!(
-        r#"{PROJECT_HEAD}
-  <Transport>
-    <Tempo unit="bpm" value="{BPM}"/>
-    <TimeSignature numerator="3" denominator="4"/>
-  </Transport>
-  <Structure>
-    <Track id="tDrums" name="Drums" contentType="tracks">
-      <Channel id="cDrums" role="submix" audioChannels="2" destination="cMaster">
-        <Pan unit="normalized" value="0.5"/>
-        <Sends><Send destination="cVerb" type="post"><Volume unit="decibel" value="-6"/></Send></Sends>
-        <Volume unit="decibel" value="-2"/>
-      </Channel>
-      <Track id="tKick" name="Kick" contentType="audio">
-        <Channel id="cKick" role="regular" audioChannels="1" destination="cDrums">
-          <Pan unit="normalized" value="0.3"/>
-          <Volume unit="linear" value="0.8"/>
-        </Channel>
-      </Track>
-      <Track id="tSnare" name="Snare" contentType="audio">
-        <Channel id="cSnare" role="regular" audioChannels="2">
-          <Pan unit="normalized" value="0.65"/>
-          <Volume unit="decibel" value="-4.5"/>
-        </Channel>
-      </Track>
-    </Track>
-    <Track id="tMusic" name="Music" contentType="tracks">
-      <Channel id="cMusic" role="submix" audioChannels="2" destination="cMaster">
-        <Sends><Send destination="cVerb" type="pre"><Volume unit="decibel" value="-10"/></Send></Sends>
-        <Volume unit="linear" value="0.9"/>
-      </Channel>
-      <Track id="tBass" name="Bass" contentType="audio">
-        <Channel id="cBass" role="regular" audioChannels="1" destination="cMusic">
-          <Pan unit="normalized" value="0.2"/>
-          <Volume unit="decibel" value="2"/>
-        </Channel>
-      </Track>
-      <Track id="tKeys" name="Keys" contentType="audio">
-        <Channel id="cKeys" role="regular" audioChannels="2" destination="cMusic">
-          <Mute value="true"/>
-          <Volume unit="linear" value="1"/>
-        </Channel>
-      </Track>
-      <Track id="tPad" name="Pad" contentType="audio">
-        <Channel id="cPad" role="regular" audioChannels="2">
-          <Volume unit="linear" value="0.5"/>
-        </Channel>
-      </Track>
-    </Track>
-    <Track id="tLead" name="Lead" contentType="audio">
-      <Channel id="cLead" role="regular" audioChannels="1" destination="cMaster">
-        <Pan unit="normalized" value="0.85"/>
-        <Sends><Send destination="cVerb" type="post"><Volume unit="linear" value="0.5"/></Send></Sends>
-        <Volume unit="linear" value="1.25"/>
-      </Channel>
-    </Track>
-    <Track id="tVerb" name="Verb" contentType="audio">
-      <Channel id="cVerb" role="effect" audioChannels="2" destination="cMaster">
-        <Volume unit="decibel" value="-3"/>
-      </Channel>
-    </Track>
-    <Track id="tMaster" name="Master" contentType="audio">
-      <Channel id="cMaster" role="master" audioChannels="2">
-        <Volume unit="decibel" value="-1"/>
-      </Channel>
-    </Track>
-  </Structure>
-  <Arrangement id="arr">
-    <Lanes timeUnit="beats">
-      <Lanes track="tKick"><Clips>
-        <Clip name="kick trimmed in seconds" time="1" duration="4" playStart="0.25">{kick}</Clip>
-      </Clips></Lanes>
-      <Lanes track="tSnare"><Clips>
-        <Clip name="snare trimmed in beats" time="2" duration="3" contentTimeUnit="beats" playStart="0.5">
-          <Warps contentTimeUnit="seconds" timeUnit="beats">{snare}<Warp time="0" contentTime="0.1"/><Warp time="4" contentTime="2.1"/></Warps>
-        </Clip>
-      </Clips></Lanes>
-      <Lanes track="tBass"><Clips>
-        <Clip name="bass outer" time="4" duration="4" playStart="2" contentTimeUnit="beats">
-          <Clips>
-            <Clip name="bass inner" time="3" duration="4" playStart="1" contentTimeUnit="beats">
-              <Warps contentTimeUnit="seconds">{bass}<Warp time="0" contentTime="0"/><Warp time="8" contentTime="4"/></Warps>
-            </Clip>
-          </Clips>
-        </Clip>
-      </Clips></Lanes>
-      <Lanes track="tKeys"><Clips>
-        <Clip time="0" duration="4">{keys}</Clip>
-      </Clips></Lanes>
-      <Lanes track="tPad"><Clips>
-        <Clip name="pad" time="6" duration="2" playStart="0" loopStart="0" loopEnd="2">{pad}</Clip>
-      </Clips></Lanes>
-      <Lanes track="tLead"><Clips>
-        <Clip name="lead" time="0" duration="6" contentTimeUnit="seconds" playStart="0">{lead}</Clip>
-      </Clips></Lanes>
-    </Lanes>
-  </Arrangement>
-</Project>
-"#,
-        kick = audio("aKick", "kick.wav", 1, 3.0),
-        snare = audio("aSnare", "snare.wav", 2, 3.0),
-        bass = audio("aBass", "bass.wav", 1, 4.0),
-        keys = audio("aKeys", "keys.wav", 2, 2.0),
-        pad = audio("aPad", "pad.wav", 2, 3.0),
-        lead = audio("aLead", "lead.wav", 1, 2.0),
-    )
-}
-
 #[test]
 fn imported_project_renders_what_its_xml_says() {
     let secs = |s: f64| (s * f64::from(RATE)) as usize;
@@ -200,7 +85,7 @@ fn imported_project_renders_what_its_xml_says() {
     .iter()
     .map(|(n, s)| (format!("audio/{n}.wav"), wav_bytes(s, RATE)))
     .collect();
-    let xml = project_xml();
+    let xml = reference_project_xml();
     // The test project is a real DAWproject, not just something this importer accepts.
     let v = validate("Project.xsd", &xml);
     assert!(matches!(v, Validation::Valid | Validation::NoTool), "{v:?}");
