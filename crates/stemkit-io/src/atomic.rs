@@ -48,6 +48,9 @@ pub struct PendingFile {
     temp: PathBuf,
     final_path: PathBuf,
     committed: bool,
+    /// Whether the content is known to be on disk; [`PendingFile::commit`] syncs first
+    /// when it is not.
+    synced: bool,
 }
 
 impl PendingFile {
@@ -56,7 +59,29 @@ impl PendingFile {
             temp,
             final_path,
             committed: false,
+            synced: false,
         }
+    }
+
+    pub(crate) fn synced(mut self) -> Self {
+        self.synced = true;
+        self
+    }
+
+    /// Flushes the file's content to disk (fsync). A render calls it on worker threads
+    /// while it reads its prints back, so the disk works while the checks run;
+    /// [`PendingFile::commit`] does it itself when it was not done.
+    ///
+    /// # Errors
+    /// [`IoError::Write`] naming the final path.
+    pub fn sync(&mut self) -> Result<(), IoError> {
+        if !self.synced {
+            File::open(&self.temp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| IoError::write(&self.final_path, e))?;
+            self.synced = true;
+        }
+        Ok(())
     }
 
     #[must_use]
@@ -74,6 +99,7 @@ impl PendingFile {
     /// # Errors
     /// [`IoError::Write`] naming the final path; the temporary is then removed.
     pub fn commit(mut self) -> Result<PathBuf, IoError> {
+        self.sync()?;
         std::fs::rename(&self.temp, &self.final_path)
             .map_err(|e| IoError::write(&self.final_path, e))?;
         self.committed = true;
@@ -148,7 +174,7 @@ impl AtomicFile {
         file.sync_all()
             .map_err(|e| IoError::write(&pending.final_path, e))?;
         drop(file);
-        pending.commit()
+        pending.synced().commit()
     }
 }
 

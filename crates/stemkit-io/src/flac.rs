@@ -194,7 +194,7 @@ impl FlacWriter {
         file.sync_all().map_err(fail)?;
         drop(file);
         verify(&pending, &spec, frames, &md5)?;
-        Ok(pending)
+        Ok(pending.synced())
     }
 }
 

@@ -29,6 +29,7 @@ pub use checksum::sha256_file;
 pub use decode::{SourceInfo, probe};
 pub use error::IoError;
 pub use flac::{FlacSpec, FlacWriter};
+pub use pcm::{WavData, wav_data};
 pub use resample::{ResampleSetupError, Resampler};
 pub use source::SourceReader;
 pub use wav::{SampleFormat, WavSpec, WavWriter};

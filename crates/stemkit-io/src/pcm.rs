@@ -16,6 +16,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::IoError;
+use crate::SampleFormat;
 use crate::decode::SourceInfo;
 
 /// How the samples are stored.
@@ -174,6 +175,43 @@ fn read_error(path: &Path, e: std::io::Error) -> IoError {
         path: path.into(),
         source: e,
     }
+}
+
+/// Where the samples of a plain PCM WAV file lie, for a reader that takes its bytes
+/// itself (the render reads its prints back this way, hashing the same bytes it decodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WavData {
+    pub format: SampleFormat,
+    pub channels: usize,
+    pub sample_rate: u32,
+    /// File offset of frame 0.
+    pub data_start: u64,
+    /// Frames the `data` chunk holds.
+    pub frames: u64,
+}
+
+/// The layout of `path` when it is a RIFF WAV file of 16 or 24-bit integer or 32-bit
+/// float samples, one or two channels; `Ok(None)` for anything else.
+///
+/// # Errors
+/// [`IoError::NotFound`] or [`IoError::Read`] when the file cannot be opened.
+pub fn wav_data(path: &Path) -> Result<Option<WavData>, IoError> {
+    let mut file = File::open(path).map_err(|e| IoError::open(path, e))?;
+    Ok(walk_riff(&mut file).and_then(|l| {
+        let format = match l.encoding {
+            Encoding::I16 => SampleFormat::Int16,
+            Encoding::I24 => SampleFormat::Int24,
+            Encoding::F32 => SampleFormat::Float32,
+            Encoding::I32 => return None,
+        };
+        Some(WavData {
+            format,
+            channels: l.channels,
+            sample_rate: l.sample_rate,
+            data_start: l.data_start,
+            frames: l.frames,
+        })
+    }))
 }
 
 /// What the RIFF chunks say.

@@ -308,6 +308,17 @@ impl WavWriter {
     /// # Errors
     /// [`IoError::Write`] naming the final path; the temporary is removed.
     pub fn finish(self) -> Result<PendingFile, IoError> {
+        let mut pending = self.finish_unsynced()?;
+        pending.sync()?;
+        Ok(pending)
+    }
+
+    /// As [`WavWriter::finish`] but leaves the fsync to [`PendingFile::sync`] (or to the
+    /// commit), so a caller can sync many files at once beside other work.
+    ///
+    /// # Errors
+    /// As [`WavWriter::finish`].
+    pub fn finish_unsynced(self) -> Result<PendingFile, IoError> {
         let Self {
             out,
             pending,
@@ -325,7 +336,7 @@ impl WavWriter {
         let head = header(&spec, &meta, data_bytes);
         file.seek(SeekFrom::Start(0)).map_err(fail)?;
         file.write_all(&head).map_err(fail)?;
-        file.sync_all().map_err(fail)?;
+        file.flush().map_err(fail)?;
         Ok(pending)
     }
 }
