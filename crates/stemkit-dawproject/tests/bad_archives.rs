@@ -421,15 +421,16 @@ fn mutated_archives_never_panic() {
         };
         let result = std::panic::catch_unwind(|| {
             let planned = stemkit_dawproject::plan_archive(&input, limits).is_ok();
-            // Carry some through extraction and decoding too.
-            if planned && i % every == 0 {
-                if let (Err(e), _) = import_bytes(&input, &opts) {
-                    // A mapping that passes planning must write a session that loads.
-                    assert!(
-                        !matches!(e.kind, ErrorKind::Session(_)),
-                        "mutation {i}: {e}"
-                    );
-                }
+            // Carry some through extraction and decoding too; a mapping that passes
+            // planning must write a session that loads.
+            if planned
+                && i % every == 0
+                && let (Err(e), _) = import_bytes(&input, &opts)
+            {
+                assert!(
+                    !matches!(e.kind, ErrorKind::Session(_)),
+                    "mutation {i}: {e}"
+                );
             }
             planned
         });
