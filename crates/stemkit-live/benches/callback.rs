@@ -96,6 +96,7 @@ fn main() {
     h.send(Control::Play).expect("play");
     std::thread::sleep(Duration::from_millis(300));
 
+    let realtime = stemkit_live::promote_audio_thread();
     let period = Duration::from_secs_f64(BLOCK as f64 / f64::from(RATE));
     let blocks = (seconds * f64::from(RATE) / BLOCK as f64) as usize;
     let mut out = AudioBuffer::new(2, BLOCK);
@@ -120,7 +121,12 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let pct = |q: f64| 100.0 * times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     println!(
-        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {blocks} blocks ({seconds} s) paced in real time"
+        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {blocks} blocks ({seconds} s) paced in real time, {} scheduling",
+        if realtime {
+            "FIFO real-time"
+        } else {
+            "normal (no real-time permission)"
+        }
     );
     println!(
         "share of the {:.3} ms block period: median {:.1} %, p99 {:.1} %, p99.9 {:.1} %, max {:.1} %; underruns {underruns}",

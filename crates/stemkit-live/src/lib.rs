@@ -47,7 +47,7 @@ mod transport;
 mod web;
 
 pub use access::{Access, new_token};
-pub use backend::{HAS_DEVICE, Output, Playback, play};
+pub use backend::{HAS_DEVICE, Output, Playback, play, promote_audio_thread};
 pub use control::{Control, ControlError, LEVEL_DB, MIN_LOOP_SECONDS, Names, TimeBase};
 pub use error::LiveError;
 pub use graph::filter::corner as dj_filter_corner;

@@ -54,6 +54,33 @@ impl std::str::FromStr for Output {
     }
 }
 
+/// Best effort: asks for real-time FIFO scheduling for the calling thread, as a sound
+/// card's callback thread has; returns whether it was granted (it needs root or an
+/// `rtprio` limit; without it the thread runs at normal priority).
+pub fn promote_audio_thread() -> bool {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue};
+    let Ok(value) = ThreadPriorityValue::try_from(80_u8) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use thread_priority::unix::{
+            RealtimeThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Crossplatform(value),
+            ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+        )
+        .is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        thread_priority::set_current_thread_priority(ThreadPriority::Crossplatform(value)).is_ok()
+    }
+}
+
 /// Measures each callback against the block period, for the load meter.
 pub(crate) struct Timing {
     meters: Arc<Meters>,

@@ -27,6 +27,7 @@ pub(super) fn spawn(
     std::thread::Builder::new()
         .name("stemkit-audio".into())
         .spawn(move || {
+            super::promote_audio_thread();
             let block = processor.block_size();
             let period = Duration::from_secs_f64(block as f64 / f64::from(sample_rate));
             let mut out = AudioBuffer::new(2, block);
