@@ -47,6 +47,13 @@ pub struct Args {
     /// the token printed at start.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Take MIDI controllers from the input port whose name contains PORT (or the first
+    /// port); needs the `midi` feature.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "")]
+    pub midi: Option<String>,
+    /// The MIDI learn mapping (TOML) [default: `<session>.midi.toml` beside the session].
+    #[arg(long, value_name = "FILE")]
+    pub midi_map: Option<PathBuf>,
 }
 
 fn addr(text: &str, flag: &str) -> Result<Option<SocketAddr>, String> {
@@ -111,6 +118,19 @@ pub fn run(args: &Args) -> CmdResult {
     if remote {
         eprintln!("access token: {token}");
     }
+    let _midi = match &args.midi {
+        Some(port) => {
+            let map = args
+                .midi_map
+                .clone()
+                .unwrap_or_else(|| args.session.with_extension("midi.toml"));
+            let port = Some(port.as_str()).filter(|p| !p.is_empty());
+            let connection = stemkit_live::midi::connect(&handle, port, Some(map.clone()))?;
+            eprintln!("MIDI: {} (mapping {})", connection.port, map.display());
+            Some(connection)
+        }
+        None => None,
+    };
     if args.no_limiter {
         handle.send(Control::MasterLimiter { on: false })?;
     }

@@ -26,6 +26,44 @@ use crate::{LiveError, LiveHandle};
 #[cfg(feature = "midi")]
 pub use input::MidiInput;
 
+/// An open MIDI controller input, kept open while held.
+#[derive(Debug)]
+pub struct MidiConnection {
+    #[cfg(feature = "midi")]
+    _input: MidiInput,
+    /// The port's name.
+    pub port: String,
+}
+
+/// Opens MIDI input from the port whose name contains `port` (or the first one), driving
+/// the mix through the mapping at `map` (learned bindings are saved there).
+///
+/// # Errors
+/// A build without the `midi` feature, no such port, or an unreadable mapping.
+pub fn connect(
+    handle: &LiveHandle,
+    port: Option<&str>,
+    map: Option<PathBuf>,
+) -> Result<MidiConnection, LiveError> {
+    let learn = MidiLearn::new(handle.clone(), map)?;
+    #[cfg(feature = "midi")]
+    {
+        let input = MidiInput::open(port, learn)?;
+        Ok(MidiConnection {
+            port: input.port.clone(),
+            _input: input,
+        })
+    }
+    #[cfg(not(feature = "midi"))]
+    {
+        drop(learn);
+        Err(LiveError::Usage(format!(
+            "MIDI input{} needs a build with the `midi` feature: cargo build --release --features stemkit-live/midi",
+            port.map(|p| format!(" from \"{p}\"")).unwrap_or_default()
+        )))
+    }
+}
+
 /// One controller bound to one address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
