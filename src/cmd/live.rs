@@ -168,7 +168,15 @@ pub fn run(args: &Args) -> CmdResult {
     }
     let recording = playback.stop()?;
     drop((web, osc_server));
+    let lost_frames = handle.meters().lost_recording.load(Ordering::Relaxed);
+    let lost_entries = handle.meters().lost_captures.load(Ordering::Relaxed);
     let summary = live.finish()?;
+    if lost_frames > 0 {
+        eprintln!("warning: the recording lost {lost_frames} frames (the disk was too slow)");
+    }
+    if lost_entries > 0 {
+        eprintln!("warning: the capture lost {lost_entries} entries; its replay will differ");
+    }
     eprintln!(
         "played {:.2} s, {} underruns",
         summary.frames as f64 / f64::from(session.settings.sample_rate),

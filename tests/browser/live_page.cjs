@@ -3,7 +3,7 @@
 //
 //   node live_page.cjs URL
 //
-// Prints one JSON line: the fader's final value in dB. Chromium comes from $CHROMIUM or
+// Prints one JSON line: the fader's final value in dB and the meter frames per second. Chromium comes from $CHROMIUM or
 // /usr/bin/chromium; playwright-core from this folder's node_modules (npm install here).
 "use strict";
 const { chromium } = require("playwright-core");
@@ -24,7 +24,16 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("link").textContent === "connected");
     // The meters say the transport runs before anything is touched.
     await page.waitForFunction(() => document.getElementById("pos").textContent.includes("playing"), null, { timeout: 10000 });
-    await page.waitForTimeout(400);
+    // Meters arrive at 20 frames a second or more.
+    const f0 = await page.evaluate(() => window.meterFrames);
+    await page.waitForTimeout(1000);
+    const meterFps = (await page.evaluate(() => window.meterFrames)) - f0;
+    // The peak meters move: the first stem's meter canvas has been drawn on.
+    const drawn = await page.evaluate(() => {
+      const c = document.getElementById("stem-0-meter");
+      return c.getContext("2d").getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+    });
+    if (!drawn) throw new Error("the first stem's meter is blank");
 
     // Drag the fader thumb from 0 dB to about halfway down its travel.
     const fader = page.locator("#stem-0-gain");
@@ -48,7 +57,7 @@ async function main() {
     await page.click("#stem-1-mute");
     await page.waitForFunction(() => document.getElementById("stem-1-mute").classList.contains("on"));
     await page.waitForTimeout(300);
-    console.log(JSON.stringify({ fader_db: value }));
+    console.log(JSON.stringify({ fader_db: value, meter_fps: meterFps }));
   } finally {
     await browser.close();
   }

@@ -96,7 +96,8 @@ pub struct Meters {
     pub lost_captures: AtomicU64,
     /// Frames the recorder could not take (the recording would have a gap).
     pub lost_recording: AtomicU64,
-    /// Longest callback so far as a share of the block period, in 1/1000.
+    /// Longest callback since the web surface last read it, as a share of the block
+    /// period, in 1/1000.
     pub load_permille: AtomicU32,
 }
 

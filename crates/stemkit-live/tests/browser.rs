@@ -155,10 +155,10 @@ name = "Tone B"
     drop(web);
     live.finish().expect("finish");
 
-    let fader_db: f64 = serde_json::from_str::<serde_json::Value>(stdout.trim())
-        .expect("script output")["fader_db"]
-        .as_f64()
-        .expect("fader_db");
+    let reply: serde_json::Value = serde_json::from_str(stdout.trim()).expect("script output");
+    let fps = reply["meter_fps"].as_f64().expect("meter_fps");
+    assert!(fps >= 20.0, "{fps} meter frames a second");
+    let fader_db = reply["fader_db"].as_f64().expect("fader_db");
     let capture = std::fs::read_to_string(&capture_path).expect("capture");
     let gains = frames_of(&capture, "/stemkit/stem/Tone%20A/gain_db");
     let mutes = frames_of(&capture, "/stemkit/stem/Tone%20B/mute 1");

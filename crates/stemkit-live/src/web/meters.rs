@@ -36,7 +36,7 @@ pub(super) fn frame(handle: &LiveHandle) -> String {
         "state": m.transport_state(),
         "loop": m.loop_range(),
         "underruns": m.underruns.load(Relaxed),
-        "load": f64::from(m.load_permille.load(Relaxed)) / 1000.0,
+        "load": f64::from(m.load_permille.swap(0, Relaxed)) / 1000.0,
         "stems": m.stems.iter().map(bus).collect::<Vec<_>>(),
         "returns": m.returns.iter().map(bus).collect::<Vec<_>>(),
         "master": bus(&m.master),
