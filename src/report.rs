@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use stemkit_engine::{Render, Role};
+use stemkit_engine::{Render, Role, Verification};
 use stemkit_session::{Session, Variant};
 
 #[derive(Debug, Serialize)]
@@ -61,6 +61,8 @@ pub struct Report {
     /// Latency removed from every file by delay compensation, frames.
     pub compensated_latency_frames: usize,
     pub render_seconds: f64,
+    /// Time spent reading every file back (checks, checksums, meters, null tests).
+    pub verify_seconds: f64,
     pub files: Vec<FileEntry>,
     /// One entry per set of files: `dry` and `wet` against the mix, `mastered` (the
     /// master-consistent stems and residual) against the mastered mix.
@@ -68,84 +70,23 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-type Verified = (stemkit_analysis::Measurements, String);
-
-/// Verifies every printed file on its own thread (metering is the costly part), in the
-/// order of the render's files.
-fn verify_all(render: &Render) -> Result<Vec<Verified>, String> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<Verified, String>>>> = render
-        .files
-        .iter()
-        .map(|_| std::sync::Mutex::new(None))
-        .collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(render.files.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(f) = render.files.get(i) else { break };
-                    let r = verify(f);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|m| match m.into_inner().ok().flatten() {
-            Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => Err(e),
-            None => Err("verification did not run".to_owned()),
-        })
-        .collect()
-}
-
-/// Reads a printed file back: its header must say what the render wrote.
-fn verify(f: &stemkit_engine::Printed) -> Result<Verified, String> {
-    let path = f.pending.temp_path();
-    let shown = f.pending.final_path().display();
-    let (info, m) =
-        stemkit_analysis::meter_file(path).map_err(|e| format!("verifying {shown}: {e}"))?;
-    let expect = (f.sample_rate, f.channels, Some(f.frames), Some(f.bit_depth));
-    let found = (
-        info.sample_rate,
-        info.channels,
-        info.frames,
-        info.bits_per_sample,
-    );
-    if expect != found || m.frames != f.frames {
-        return Err(format!(
-            "verifying {shown}: wrote {} Hz, {} ch, {} frames, {} bits but read back {} Hz, {} ch, {:?} frames ({} decoded), {:?} bits",
-            f.sample_rate,
-            f.channels,
-            f.frames,
-            f.bit_depth,
-            info.sample_rate,
-            info.channels,
-            info.frames,
-            m.frames,
-            info.bits_per_sample
-        ));
-    }
-    let sha = stemkit_io::sha256_file(path).map_err(|e| e.to_string())?;
-    Ok((m, sha))
-}
-
 fn dbfs(linear: f64) -> Option<f64> {
     (linear > 0.0).then(|| 20.0 * linear.log10())
 }
 
 impl Report {
-    /// Builds the report of `render`: re-reads every file under its temporary name,
-    /// checks it holds what the render meant to write, meters and hashes it.
-    pub fn build(session: &Session, render: &Render, took: Duration) -> Result<Self, String> {
-        let checks = verify_all(render)?;
+    /// Builds the report of `render` from what reading its files back found
+    /// ([`stemkit_engine::verify`]): checksums, loudness, true peak and the null tests
+    /// are those of the files on disk.
+    pub fn build(
+        session: &Session,
+        render: &Render,
+        read_back: &Verification,
+        took: Duration,
+        verify_took: Duration,
+    ) -> Self {
         let mut files = Vec::with_capacity(render.files.len());
-        for (f, (m, sha256)) in render.files.iter().zip(checks) {
+        for (f, v) in render.files.iter().zip(&read_back.files) {
             let final_path = f.pending.final_path();
             let abs = std::path::absolute(final_path).unwrap_or_else(|_| final_path.to_path_buf());
             files.push(FileEntry {
@@ -161,19 +102,19 @@ impl Report {
                 frames: f.frames,
                 sample_rate: f.sample_rate,
                 bit_depth: f.bit_depth,
-                peak_dbfs: dbfs(f.peak),
-                true_peak_dbtp: m.true_peak_dbtp,
-                lufs_i: m.integrated_lufs,
+                peak_dbfs: dbfs(v.sample_peak),
+                true_peak_dbtp: v.true_peak_dbtp,
+                lufs_i: v.lufs_i,
                 clipped_samples: f.clipped,
                 contract: if f.mastered {
                     "master-consistent"
                 } else {
                     "pre-master"
                 },
-                sha256,
+                sha256: v.sha256.clone(),
             });
         }
-        let null_test = render
+        let null_test = read_back
             .null_tests
             .iter()
             .map(|n| {
@@ -187,7 +128,7 @@ impl Report {
                 )
             })
             .collect();
-        Ok(Self {
+        Self {
             stemkit_version: env!("CARGO_PKG_VERSION"),
             session: session.settings.name.clone(),
             session_file: session.path.display().to_string(),
@@ -199,10 +140,11 @@ impl Report {
             start_seconds: session.settings.start,
             compensated_latency_frames: render.compensated_latency,
             render_seconds: took.as_secs_f64(),
+            verify_seconds: verify_took.as_secs_f64(),
             files,
             null_test,
             warnings: render.warnings.clone(),
-        })
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -215,12 +157,13 @@ impl Report {
         let speed = self.seconds / self.render_seconds.max(1e-9);
         let _ = writeln!(
             s,
-            "{} files, {:.2} s at {} Hz / {}-bit, rendered in {:.2} s ({speed:.0}x real time)",
+            "{} files, {:.2} s at {} Hz / {}-bit, rendered in {:.2} s ({speed:.0}x real time), read back and verified in {:.2} s",
             self.files.len(),
             self.seconds,
             self.sample_rate,
             self.bit_depth,
-            self.render_seconds
+            self.render_seconds,
+            self.verify_seconds
         );
         for f in &self.files {
             let peak = f

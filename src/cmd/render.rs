@@ -45,6 +45,13 @@ pub struct Args {
     /// Reference the prints beside the DAWproject instead of storing them in it.
     #[arg(long, requires = "dawproject")]
     pub dawproject_external: bool,
+    /// Worker threads [default: one per core]. The files are the same whatever the number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print only the mix (and the mastered mix): the same file a full render writes,
+    /// without the stem and return files.
+    #[arg(long)]
+    pub mix_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -75,7 +82,10 @@ pub fn run(args: &Args) -> CmdResult {
     if let Some(automation) = &args.automation {
         return super::live::replay(&session, automation, &out);
     }
-    let code = render_session(&session, &out, args.json, args.quiet)?;
+    let mut opts = stemkit_engine::RenderOptions::new(&out);
+    opts.threads = args.threads.unwrap_or(0);
+    opts.mix_only = args.mix_only;
+    let code = render_session_with(&session, &opts, args.json, args.quiet)?;
     if let Some(target) = &args.dawproject {
         let written =
             super::handoff::write(&session, &out, target.as_deref(), !args.dawproject_external)?;
@@ -125,8 +135,24 @@ fn apply_overrides(session: &mut Session, args: &Args) -> Result<(), String> {
 /// on failure nothing is left under a final name (and a folder this call created is
 /// removed again).
 pub fn render_session(session: &Session, out: &Path, json: bool, quiet: bool) -> CmdResult {
+    render_session_with(
+        session,
+        &stemkit_engine::RenderOptions::new(out),
+        json,
+        quiet,
+    )
+}
+
+/// [`render_session`] with the engine's options (threads, mix only).
+pub fn render_session_with(
+    session: &Session,
+    opts: &stemkit_engine::RenderOptions,
+    json: bool,
+    quiet: bool,
+) -> CmdResult {
+    let out = opts.out_dir.as_path();
     let created = !out.exists();
-    let result = render_and_commit(session, out, json, quiet);
+    let result = render_and_commit(session, opts, json, quiet);
     if result.is_err() && created {
         // Only removes the folder if the failed render left it empty.
         let _ = std::fs::remove_dir(out);
@@ -134,7 +160,13 @@ pub fn render_session(session: &Session, out: &Path, json: bool, quiet: bool) ->
     result
 }
 
-fn render_and_commit(session: &Session, out: &Path, json: bool, quiet: bool) -> CmdResult {
+fn render_and_commit(
+    session: &Session,
+    opts: &stemkit_engine::RenderOptions,
+    json: bool,
+    quiet: bool,
+) -> CmdResult {
+    let out = opts.out_dir.as_path();
     let started = std::time::Instant::now();
     let bar = (!quiet && !json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(1);
@@ -147,8 +179,7 @@ fn render_and_commit(session: &Session, out: &Path, json: bool, quiet: bool) -> 
         );
         bar
     });
-    let opts = stemkit_engine::RenderOptions::new(out);
-    let render = stemkit_engine::render(session, &opts, &mut |done, total| {
+    let render = stemkit_engine::render(session, opts, &mut |done, total| {
         if let Some(b) = &bar {
             b.set_length(total.max(1));
             b.set_position(done);
@@ -157,7 +188,19 @@ fn render_and_commit(session: &Session, out: &Path, json: bool, quiet: bool) -> 
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let report = Report::build(session, &render, started.elapsed())?;
+    let took = started.elapsed();
+    // Every file is read back while the disk syncs them; a failed sync is retried, and
+    // reported, by the commit.
+    let checking = std::time::Instant::now();
+    let read_back = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for f in &render.files {
+                let _ = f.pending.sync();
+            }
+        });
+        stemkit_engine::verify(&render, opts.threads)
+    })?;
+    let report = Report::build(session, &render, &read_back, took, checking.elapsed());
     // Every file verified: only now do they take their final names.
     let mut committed = Vec::with_capacity(render.files.len());
     for f in render.files {

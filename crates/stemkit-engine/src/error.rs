@@ -18,6 +18,9 @@ pub enum EngineError {
     /// Writing a print failed.
     #[error("writing {}: {source}", path.display())]
     Write { path: PathBuf, source: IoError },
+    /// A print read back does not hold what the render wrote, or cannot be read.
+    #[error("verifying {}: {detail}", path.display())]
+    Verify { path: PathBuf, detail: String },
     /// The session cannot be rendered as it stands.
     #[error("{0}")]
     Session(String),

@@ -334,10 +334,10 @@ impl Graph {
         for (stem, taps) in stems.iter_mut().zip(stem_sends) {
             stem.sends = taps;
         }
-        for si in 0..stems.len() {
-            let lat = stems[si].latency;
-            let channels = stems[si].bus.channels();
-            for tap in &mut stems[si].sends {
+        for stem in &mut stems {
+            let lat = stem.latency;
+            let channels = stem.bus.channels();
+            for tap in &mut stem.sends {
                 tap.align = DelayLine::new(channels, ret_in_lat[tap.ret] - lat);
             }
         }

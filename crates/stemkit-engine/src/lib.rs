@@ -12,13 +12,16 @@ mod consistent;
 mod delay;
 mod error;
 mod graph;
+mod meter;
 mod outcome;
 mod pan;
 mod print;
 mod render;
 mod source;
+mod verify;
 
 pub use error::EngineError;
 pub use outcome::{NullTest, Printed, Render, Role};
 pub use pan::{balance_gains, pan_gains};
 pub use render::{RenderOptions, render};
+pub use verify::{Verification, Verified, verify};

@@ -51,6 +51,12 @@ pub struct NullTest {
     /// stems before quantisation (what the residual stem carries), dBFS; `Some(None)`
     /// when it is digital silence.
     pub float_residual_dbfs: Option<Option<f64>>,
+    /// Index in [`Render::files`] of the mix the set is tested against.
+    #[serde(skip)]
+    pub mix: usize,
+    /// Indices in [`Render::files`] of the files that sum to it.
+    #[serde(skip)]
+    pub members: Vec<usize>,
 }
 
 /// A finished render: files under temporary names, null tests, warnings.

@@ -89,7 +89,7 @@ impl Component {
 /// The file formats a print can be written in.
 pub(crate) enum Writer {
     Wav(WavWriter),
-    Flac(FlacWriter),
+    Flac(Box<FlacWriter>),
 }
 
 impl Writer {
@@ -116,14 +116,14 @@ impl Writer {
                 };
                 Self::Wav(WavWriter::create_with(path, spec, meta)?)
             }
-            FileFormat::Flac => Self::Flac(FlacWriter::create(
+            FileFormat::Flac => Self::Flac(Box::new(FlacWriter::create(
                 path,
                 FlacSpec {
                     sample_rate,
                     channels: channels as u16,
                     bits: bits.bits(),
                 },
-            )?),
+            )?)),
         })
     }
 
@@ -145,10 +145,11 @@ impl Writer {
         }
     }
 
-    /// Finishes the file; a FLAC file is decoded again and its MD5 checked first.
+    /// Finishes the file; a FLAC file is decoded again and its MD5 checked first. A WAV
+    /// file is left for the caller to sync (it reads the prints back meanwhile).
     fn finish(self) -> Result<PendingFile, IoError> {
         match self {
-            Self::Wav(w) => w.finish(),
+            Self::Wav(w) => w.finish_unsynced(),
             Self::Flac(w) => w.finish(),
         }
     }

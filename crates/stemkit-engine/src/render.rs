@@ -408,7 +408,7 @@ pub fn render(
                 mix_file
             },
             set,
-            acc: NullAcc::default(),
+            acc: NullAcc::new(block),
         })
         .collect();
 
@@ -445,77 +445,78 @@ pub fn render(
         .map_err(|e| EngineError::Session(format!("cannot start the render threads: {e}")))?;
     let integer = out.bit_depth.is_integer();
     let (tx, rx) = std::sync::mpsc::channel::<(u64, u64)>();
-    let mut run = |tx: std::sync::mpsc::Sender<(u64, u64)>| -> Result<(Option<u64>, f32), EngineError> {
-        let mut length = length;
-        let mut t0: u64 = 0;
-        let mut quiet_run: u64 = 0;
-        let mut float_residual = 0.0_f32;
-        loop {
-            let n = block;
-            graph.process(t0, n)?;
-            comps
-                .par_iter_mut()
-                .zip(&taps)
-                .for_each(|(comp, tap)| match *tap {
-                    Tap::Stem(s) => comp.take(graph.stem_output(s)),
-                    Tap::Return(r) => {
-                        if let Some(g) = &graph.returns[r].global {
-                            comp.take(&g.input);
+    let mut run =
+        |tx: std::sync::mpsc::Sender<(u64, u64)>| -> Result<(Option<u64>, f32), EngineError> {
+            let mut length = length;
+            let mut t0: u64 = 0;
+            let mut quiet_run: u64 = 0;
+            let mut float_residual = 0.0_f32;
+            loop {
+                let n = block;
+                graph.process(t0, n)?;
+                comps
+                    .par_iter_mut()
+                    .zip(&taps)
+                    .for_each(|(comp, tap)| match *tap {
+                        Tap::Stem(s) => comp.take(graph.stem_output(s)),
+                        Tap::Return(r) => {
+                            if let Some(g) = &graph.returns[r].global {
+                                comp.take(&g.input);
+                            }
                         }
+                        Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input),
+                        Tap::Master => {}
+                    });
+                if let (Some(m), Some(res)) = (&mut master, master_out) {
+                    m.mix.set_frames(n);
+                    m.mix.clear();
+                    for &p in &mix_parts {
+                        m.mix.add_from(&comps[p].aligned, 1.0);
                     }
-                    Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input),
-                    Tap::Master => {}
-                });
-            if let (Some(m), Some(res)) = (&mut master, master_out) {
-                m.mix.set_frames(n);
-                m.mix.clear();
-                for &p in &mix_parts {
-                    m.mix.add_from(&comps[p].aligned, 1.0);
+                    for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
+                        buf.copy_from(&comps[p].aligned);
+                    }
+                    m.process();
+                    for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
+                        comps[c].take(buf);
+                    }
+                    comps[res].take(&m.residual);
+                    if consistent {
+                        float_residual = float_residual.max(m.residual.peak());
+                    }
                 }
-                for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
-                    buf.copy_from(&comps[p].aligned);
-                }
-                m.process();
-                for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
-                    comps[c].take(buf);
-                }
-                comps[res].take(&m.residual);
-                if consistent {
-                    float_residual = float_residual.max(m.residual.peak());
-                }
-            }
 
-            // Automatic tail: stop once every bus has been quiet for the hold time.
-            let file_end = (t0 + n as u64).saturating_sub(common64);
-            if length.is_none() && file_end > content_end {
-                let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
-                quiet_run = if loud { 0 } else { quiet_run + n as u64 };
-                if quiet_run >= hold || file_end >= content_end + auto_cap {
-                    length = Some(file_end.max(content_end));
+                // Automatic tail: stop once every bus has been quiet for the hold time.
+                let file_end = (t0 + n as u64).saturating_sub(common64);
+                if length.is_none() && file_end > content_end {
+                    let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
+                    quiet_run = if loud { 0 } else { quiet_run + n as u64 };
+                    if quiet_run >= hold || file_end >= content_end + auto_cap {
+                        length = Some(file_end.max(content_end));
+                    }
+                }
+                let len_now = length.unwrap_or(u64::MAX);
+                files
+                    .par_iter_mut()
+                    .try_for_each(|f| f.write_block(&comps, t0, n, len_now))?;
+                // Null tests from the very samples written.
+                for ns in &mut nulls {
+                    let count = files[ns.mix].block_count(t0, n, len_now);
+                    if count > 0 {
+                        ns.acc.add(&files, ns.mix, &ns.set, count, integer);
+                    }
+                }
+                t0 += n as u64;
+                // The receiver only goes away with the render itself.
+                let _ = tx.send((
+                    t0.saturating_sub(common64).min(len_now),
+                    length.unwrap_or(estimate),
+                ));
+                if length.is_some_and(|len| files.iter().all(|f| f.done(len))) {
+                    return Ok((length, float_residual));
                 }
             }
-            let len_now = length.unwrap_or(u64::MAX);
-            files
-                .par_iter_mut()
-                .try_for_each(|f| f.write_block(&comps, t0, n, len_now))?;
-            // Null tests from the very samples written.
-            for ns in &mut nulls {
-                let count = files[ns.mix].block_count(t0, n, len_now);
-                if count > 0 {
-                    ns.acc.add(&files, ns.mix, &ns.set, count, integer);
-                }
-            }
-            t0 += n as u64;
-            // The receiver only goes away with the render itself.
-            let _ = tx.send((
-                t0.saturating_sub(common64).min(len_now),
-                length.unwrap_or(estimate),
-            ));
-            if length.is_some_and(|len| files.iter().all(|f| f.done(len))) {
-                return Ok((length, float_residual));
-            }
-        }
-    };
+        };
     let (length, float_residual) = std::thread::scope(|scope| {
         let worker = scope.spawn(|| pool.install(|| run(tx)));
         for (done, total) in rx {
@@ -526,21 +527,12 @@ pub fn render(
     .map_err(|_| EngineError::Session("the render thread failed".into()))??;
     let frames = length.unwrap_or(0);
 
-    let null_tests = nulls
-        .iter()
-        .map(|ns| {
-            let mut t = ns.acc.result(ns.name, out.bit_depth);
-            if ns.name == "mastered" {
-                t.float_residual_dbfs =
-                    Some((float_residual > 0.0).then(|| 20.0 * f64::from(float_residual).log10()));
-            }
-            t
-        })
-        .collect();
     // A fully distributed master leaves a residual of rounding noise only: silent in
     // integer prints, float dust in 32-bit ones; neither is worth a file.
     let keep_residual = master.as_ref().is_some_and(|m| !m.undistributed.is_empty());
     let mut printed = Vec::with_capacity(files.len());
+    // Where each file of the render ends up in `printed` (a dropped residual: nowhere).
+    let mut index = vec![None; files.len()];
     for (i, f) in files.into_iter().enumerate() {
         let p = f.finish(&comps)?;
         if Some(i) == residual_file
@@ -557,8 +549,22 @@ pub fn render(
                 p.clipped
             ));
         }
+        index[i] = Some(printed.len());
         printed.push(p);
     }
+    let null_tests = nulls
+        .iter()
+        .map(|ns| {
+            let mut t = ns.acc.result(ns.name, out.bit_depth);
+            if ns.name == "mastered" {
+                t.float_residual_dbfs =
+                    Some((float_residual > 0.0).then(|| 20.0 * f64::from(float_residual).log10()));
+            }
+            t.mix = index[ns.mix].unwrap_or(0);
+            t.members = ns.set.iter().filter_map(|&f| index[f]).collect();
+            t
+        })
+        .collect();
     Ok(Render {
         files: printed,
         null_tests,
@@ -694,32 +700,48 @@ impl Namer<'_> {
 }
 
 /// Running peak of mix minus the sum of a set of files.
-#[derive(Default)]
 struct NullAcc {
     peak: f64,
+    ints: Vec<i64>,
+    floats: Vec<f64>,
 }
 
 impl NullAcc {
+    fn new(max_block: usize) -> Self {
+        Self {
+            peak: 0.0,
+            ints: vec![0; max_block],
+            floats: vec![0.0; max_block],
+        }
+    }
+
+    /// The residual of this block's `count` frames, summed file by file so each pass is
+    /// one vectorisable loop: exactly in `i64` for integer prints, in `f64` for float ones.
     fn add(&mut self, files: &[OutFile], mix: usize, set: &[usize], count: usize, integer: bool) {
         for c in 0..2 {
             if integer {
-                let m = files[mix].last_int(c, count);
-                for i in 0..count {
-                    let sum: i64 = set
-                        .iter()
-                        .map(|&f| i64::from(files[f].last_int(c, count)[i]))
-                        .sum();
-                    self.peak = self.peak.max((i64::from(m[i]) - sum).unsigned_abs() as f64);
+                let acc = &mut self.ints[..count];
+                for (a, &v) in acc.iter_mut().zip(files[mix].last_int(c, count)) {
+                    *a = i64::from(v);
                 }
+                for &f in set {
+                    for (a, &v) in acc.iter_mut().zip(files[f].last_int(c, count)) {
+                        *a -= i64::from(v);
+                    }
+                }
+                let p = acc.iter().map(|a| a.unsigned_abs()).max().unwrap_or(0);
+                self.peak = self.peak.max(p as f64);
             } else {
-                let m = files[mix].last_float(c, count);
-                for i in 0..count {
-                    let sum: f64 = set
-                        .iter()
-                        .map(|&f| f64::from(files[f].last_float(c, count)[i]))
-                        .sum();
-                    self.peak = self.peak.max((f64::from(m[i]) - sum).abs());
+                let acc = &mut self.floats[..count];
+                for (a, &v) in acc.iter_mut().zip(files[mix].last_float(c, count)) {
+                    *a = f64::from(v);
                 }
+                for &f in set {
+                    for (a, &v) in acc.iter_mut().zip(files[f].last_float(c, count)) {
+                        *a -= f64::from(v);
+                    }
+                }
+                self.peak = acc.iter().fold(self.peak, |p, a| p.max(a.abs()));
             }
         }
     }
@@ -735,6 +757,8 @@ impl NullAcc {
             float_residual_dbfs: None,
             residual_peak_dbfs: (self.peak > 0.0).then(|| 20.0 * (self.peak / scale).log10()),
             bit_exact: self.peak == 0.0 && bits.is_integer(),
+            mix: 0,
+            members: Vec::new(),
         }
     }
 }

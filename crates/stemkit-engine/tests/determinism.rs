@@ -1,5 +1,6 @@
 //! The fast paths of the render change no sample: block size, thread count and the
 //! mix-only print give the same file bytes as a single thread with small blocks.
+#![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::IoError;
 
@@ -49,8 +50,8 @@ pub struct PendingFile {
     final_path: PathBuf,
     committed: bool,
     /// Whether the content is known to be on disk; [`PendingFile::commit`] syncs first
-    /// when it is not.
-    synced: bool,
+    /// when it is not. Atomic so another thread can sync while the file is being read.
+    synced: AtomicBool,
 }
 
 impl PendingFile {
@@ -59,12 +60,12 @@ impl PendingFile {
             temp,
             final_path,
             committed: false,
-            synced: false,
+            synced: AtomicBool::new(false),
         }
     }
 
-    pub(crate) fn synced(mut self) -> Self {
-        self.synced = true;
+    pub(crate) fn synced(self) -> Self {
+        self.synced.store(true, Ordering::Release);
         self
     }
 
@@ -74,12 +75,12 @@ impl PendingFile {
     ///
     /// # Errors
     /// [`IoError::Write`] naming the final path.
-    pub fn sync(&mut self) -> Result<(), IoError> {
-        if !self.synced {
+    pub fn sync(&self) -> Result<(), IoError> {
+        if !self.synced.load(Ordering::Acquire) {
             File::open(&self.temp)
                 .and_then(|f| f.sync_all())
                 .map_err(|e| IoError::write(&self.final_path, e))?;
-            self.synced = true;
+            self.synced.store(true, Ordering::Release);
         }
         Ok(())
     }

@@ -308,7 +308,7 @@ impl WavWriter {
     /// # Errors
     /// [`IoError::Write`] naming the final path; the temporary is removed.
     pub fn finish(self) -> Result<PendingFile, IoError> {
-        let mut pending = self.finish_unsynced()?;
+        let pending = self.finish_unsynced()?;
         pending.sync()?;
         Ok(pending)
     }
