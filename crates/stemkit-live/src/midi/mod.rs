@@ -12,7 +12,7 @@
 //! -63.6 ..= +12 dB in 0.6 dB steps, unity at 107; `filter` maps 64 to off, 0 and 127 to
 //! the ends. Switches (`mute`, `solo`, `limiter`) toggle on a press (CC ≥ 64 or a note-on);
 //! transport buttons fire on a press. The mapping logic is in every build; reading a MIDI
-//! port needs the `midi` feature ([`MidiInput`]).
+//! port needs the `midi` feature ([`connect`]).
 
 #[cfg(feature = "midi")]
 mod input;

@@ -16,7 +16,7 @@
 //! The data of a timeline frame does not depend on where reading started: a source is
 //! streamed directly only when it is lossless at the session rate (a decode from any
 //! offset gives the same samples); any other is conformed once, at the start, into a float
-//! WAV at the session rate ([`place`]). That is what lets a replay of a performance match
+//! WAV at the session rate. That is what lets a replay of a performance match
 //! its recording sample for sample.
 
 mod disk;
