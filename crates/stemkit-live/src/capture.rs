@@ -80,6 +80,17 @@ impl CaptureThread {
     }
 }
 
+impl Drop for CaptureThread {
+    /// A session abandoned without [`CaptureThread::finish`] (an error while starting)
+    /// still ends the thread; the file then has what was captured, and its end line.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 fn run(
     mut out: BufWriter<File>,
     path: &Path,
