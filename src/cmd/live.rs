@@ -76,6 +76,7 @@ pub fn run(args: &Args) -> CmdResult {
         Output::File(p) => Some(p.with_extension("automation")),
         _ => None,
     });
+    output.check()?;
     let (http, osc) = (addr(&args.http, "http")?, addr(&args.osc, "osc")?);
     let token = stemkit_live::new_token()?;
     let web_access = http

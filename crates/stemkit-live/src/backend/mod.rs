@@ -81,6 +81,35 @@ pub fn promote_audio_thread() -> bool {
     }
 }
 
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("null"),
+            Self::File(p) => write!(f, "file:{}", p.display()),
+            Self::Device(None) => f.write_str("device"),
+            Self::Device(Some(n)) => write!(f, "device:{n}"),
+            Self::Jack => f.write_str("jack"),
+        }
+    }
+}
+
+impl Output {
+    /// Whether this build can open the output.
+    ///
+    /// # Errors
+    /// A sound card or JACK without the feature that brings it.
+    pub fn check(&self) -> Result<(), LiveError> {
+        let feature = match self {
+            Self::Device(_) if !HAS_DEVICE => "device",
+            Self::Jack if !cfg!(feature = "jack") => "jack",
+            _ => return Ok(()),
+        };
+        Err(LiveError::Output(format!(
+            "{self} needs a build with the `{feature}` feature: cargo build --release --features stemkit-live/{feature}"
+        )))
+    }
+}
+
 /// Measures each callback against the block period, for the load meter.
 pub(crate) struct Timing {
     meters: Arc<Meters>,
@@ -125,6 +154,7 @@ pub fn play(
     output: &Output,
     duration: Option<f64>,
 ) -> Result<Playback, LiveError> {
+    output.check()?;
     let meters = processor.meters();
     let rate = processor.sample_rate();
     let max_frames = duration.map(|d| (d * f64::from(rate)).round().max(0.0) as u64);
@@ -162,16 +192,7 @@ pub fn play(
             )?);
         }
         #[cfg(not(feature = "device"))]
-        Output::Device(_) | Output::Jack => {
-            return Err(LiveError::Output(format!(
-                "{output:?} needs a build with the `device` (and for JACK the `jack`) feature: cargo build --release --features stemkit-live/{}",
-                if *output == Output::Jack {
-                    "jack"
-                } else {
-                    "device"
-                }
-            )));
-        }
+        Output::Device(_) | Output::Jack => unreachable!("refused by Output::check"),
     }
     Ok(playback)
 }
