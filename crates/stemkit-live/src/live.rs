@@ -199,12 +199,6 @@ impl Live {
             .spawn(move || handle.set_overview(crate::overview::scan(&plans, stems, end, rate)));
     }
 
-    /// The capture file, if the session writes one.
-    #[must_use]
-    pub fn capture_path(&self) -> Option<&Path> {
-        self.capture.as_ref().map(|c| c.path.as_path())
-    }
-
     /// Main thread, after the output has stopped (the processor is no longer running):
     /// stops the disk thread and finishes the capture file.
     ///
