@@ -2,7 +2,7 @@
 //! capture threads, and splitting the result into a [`LiveHandle`] for the main thread and
 //! a [`LiveProcessor`] for the audio thread.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use stemkit_core::AudioBuffer;
