@@ -78,9 +78,27 @@ impl TrackSource {
         track: &str,
     ) -> Result<(), EngineError> {
         let n = buf.frames() as u64;
-        buf.clear();
         let from = self.start.max(t0);
         let to = self.end.min(t0 + n);
+        if from == t0 && to == t0 + n {
+            // The whole block plays: read straight into it.
+            let got = self
+                .reader
+                .read(buf)
+                .map_err(|source| EngineError::Source {
+                    track: track.to_owned(),
+                    source,
+                })?;
+            self.read += got as u64;
+            if got < n as usize {
+                self.end = self.start + self.read;
+                for ch in buf.channels_mut() {
+                    ch[got..].fill(0.0);
+                }
+            }
+            return Ok(());
+        }
+        buf.clear();
         if from >= to {
             return Ok(());
         }
