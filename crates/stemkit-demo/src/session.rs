@@ -4,29 +4,7 @@
 use crate::kinds::{Kind, STEMS};
 use crate::{Demo, DemoTrack};
 use std::fmt::Write;
-
-/// A TOML float: always with a decimal point or exponent, never `-0.0`.
-fn num(x: f64) -> String {
-    format!("{:?}", x + 0.0)
-}
-
-/// A TOML basic string.
-fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+use stemkit_session::text::{float as num, string};
 
 /// One EQ band as an inline table.
 enum Band {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
+use stemkit_session::text::{float as num, string};
 
 use stemkit_dsp::params::DelayTime;
 
@@ -11,29 +12,6 @@ use crate::{Plan, Reason, Track};
 
 /// Tempo a synced delay is converted at when the song's tempo is unknown.
 const DEFAULT_BPM: f64 = 120.0;
-
-/// A TOML float: always with a decimal point, never `-0.0`.
-fn num(x: f64) -> String {
-    format!("{:?}", x + 0.0)
-}
-
-/// A TOML basic string.
-fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// Text safe inside a one-line comment.
 fn comment(s: &str) -> String {

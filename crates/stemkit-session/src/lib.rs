@@ -13,6 +13,7 @@ mod load;
 mod model;
 pub mod naming;
 mod order;
+pub mod text;
 mod validate;
 
 pub use error::SessionError;
