@@ -107,13 +107,12 @@ impl Walker<'_> {
             valid.extend_from_slice(keys);
             let ctx = format!("{ctx} ({ty})");
             self.check_table(insert, &valid, &ctx);
-            if ty == "eq" {
-                if let Some(bands) = insert.get("bands") {
+            if ty == "eq"
+                && let Some(bands) = insert.get("bands") {
                     for (b, band) in tables_of(bands).into_iter().enumerate() {
                         self.check_table(band, EQ_BAND_KEYS, &format!("{ctx} bands[{b}]"));
                     }
                 }
-            }
         }
     }
 

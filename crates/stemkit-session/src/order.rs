@@ -51,8 +51,8 @@ pub fn chain_order_warnings(session: &Session) -> Vec<String> {
             let Some((first, last)) = stages(ins) else {
                 continue;
             };
-            if let Some((stage, at)) = latest {
-                if first < stage {
+            if let Some((stage, at)) = latest
+                && first < stage {
                     out.push(format!(
                         "stem \"{}\": inserts[{i}] ({}, {}) comes after inserts[{at}] ({}); the usual order is {}. Rendered as written.",
                         stem.name,
@@ -63,7 +63,6 @@ pub fn chain_order_warnings(session: &Session) -> Vec<String> {
                     ));
                     break;
                 }
-            }
             if latest.is_none_or(|(stage, _)| last > stage) {
                 latest = Some((last, i));
             }
