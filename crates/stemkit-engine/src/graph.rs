@@ -716,19 +716,17 @@ impl TrackNode {
             && !(self.buf.channels() == 2 && self.out.channels() == 1)
     }
 
-    /// Adds the track's panned output into `bus` (a direct track from `buf`, with the
-    /// very products the pan would have written to `out`).
-    fn add_into(&self, bus: &mut AudioBuffer) {
+    /// Adds channel `c` of the track's panned output into `dst`, channel `c` of a bus of
+    /// `channels` (a direct track from `buf`, with the very products the pan would have
+    /// written to `out`).
+    fn add_channel(&self, c: usize, channels: usize, dst: &mut [f32]) {
         if !self.direct() {
-            bus.add_from(&self.out, 1.0);
+            add_scaled(dst, self.out.channel(c), 1.0);
             return;
         }
-        let src = self.buf.channels();
-        for c in 0..bus.channels() {
-            let input = self.buf.channel(c.min(src - 1));
-            let gain = if bus.channels() == 1 { 1.0 } else { self.pan[c] };
-            add_scaled(bus.channel_mut(c), input, gain);
-        }
+        let input = self.buf.channel(c.min(self.buf.channels() - 1));
+        let gain = if channels == 1 { 1.0 } else { self.pan[c] };
+        add_scaled(dst, input, gain);
     }
 
     /// Source → polarity and gain → inserts → pan → alignment, and the send taps.
@@ -803,10 +801,24 @@ impl StemNode {
     /// Sum of the active tracks → inserts → pre-fader sends → fader → post-fader sends.
     fn process(&mut self, tracks: &[TrackNode], keys: &[AudioBuffer], n: usize) {
         self.bus.set_frames(n);
-        self.bus.clear();
-        for &t in &self.inputs {
-            if tracks[t].active {
-                tracks[t].add_into(&mut self.bus);
+        let inputs = &self.inputs;
+        let sum = |c: usize, channels: usize, dst: &mut [f32]| {
+            dst.fill(0.0);
+            for &t in inputs {
+                if tracks[t].active {
+                    tracks[t].add_channel(c, channels, dst);
+                }
+            }
+        };
+        // A stem of many tracks sums its two channels on two threads: with one stem (a
+        // plain sum of every track) this is the render's longest step.
+        if self.bus.channels() == 2 && inputs.len() >= 4 {
+            let (l, r) = self.bus.stereo_mut();
+            rayon::join(|| sum(0, 2, l), || sum(1, 2, r));
+        } else {
+            let channels = self.bus.channels();
+            for (c, dst) in self.bus.channels_mut().enumerate() {
+                sum(c, channels, dst);
             }
         }
         if !self.chain.is_empty() {

@@ -56,17 +56,25 @@ impl Component {
         }
     }
 
-    /// Takes this block's output of the bus, aligns and quantises it.
-    pub(crate) fn take(&mut self, src: &AudioBuffer) {
+    /// Takes this block's output of the bus, aligns and quantises it. With `split`, the
+    /// two channels of a stereo component are quantised on two threads (for renders with
+    /// fewer components than threads); the codes are the same either way.
+    pub(crate) fn take(&mut self, src: &AudioBuffer, split: bool) {
         self.aligned.copy_from(src);
         self.align.process(&mut self.aligned);
         let n = self.aligned.frames();
-        match (&mut self.quant[..], &mut self.codes[..]) {
-            ([q], [codes]) => {
-                for (code, &x) in codes[..n].iter_mut().zip(self.aligned.channel(0)) {
-                    *code = q.quantize(x);
-                }
+        let one = |q: &mut Quantizer, codes: &mut [i32], x: &[f32]| {
+            for (code, &v) in codes.iter_mut().zip(x) {
+                *code = q.quantize(v);
             }
+        };
+        if let (true, [ql, qr], [cl, cr]) = (split, &mut self.quant[..], &mut self.codes[..]) {
+            let (l, r) = (self.aligned.channel(0), self.aligned.channel(1));
+            rayon::join(|| one(ql, &mut cl[..n], l), || one(qr, &mut cr[..n], r));
+            return;
+        }
+        match (&mut self.quant[..], &mut self.codes[..]) {
+            ([q], [codes]) => one(q, &mut codes[..n], self.aligned.channel(0)),
             // Both channels in one loop: two independent dither sequences the processor
             // can run side by side.
             ([ql, qr], [cl, cr]) => {

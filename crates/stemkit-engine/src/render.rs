@@ -451,6 +451,8 @@ pub fn render(
             let mut t0: u64 = 0;
             let mut quiet_run: u64 = 0;
             let mut float_residual = 0.0_f32;
+            // Fewer components than threads: each splits its channels instead.
+            let split = comps.len() < rayon::current_num_threads();
             loop {
                 let n = block;
                 graph.process(t0, n)?;
@@ -458,13 +460,13 @@ pub fn render(
                     .par_iter_mut()
                     .zip(&taps)
                     .for_each(|(comp, tap)| match *tap {
-                        Tap::Stem(s) => comp.take(graph.stem_output(s)),
+                        Tap::Stem(s) => comp.take(graph.stem_output(s), split),
                         Tap::Return(r) => {
                             if let Some(g) = &graph.returns[r].global {
-                                comp.take(&g.input);
+                                comp.take(&g.input, split);
                             }
                         }
-                        Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input),
+                        Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input, split),
                         Tap::Master => {}
                     });
                 if let (Some(m), Some(res)) = (&mut master, master_out) {
@@ -478,9 +480,9 @@ pub fn render(
                     }
                     m.process();
                     for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
-                        comps[c].take(buf);
+                        comps[c].take(buf, false);
                     }
-                    comps[res].take(&m.residual);
+                    comps[res].take(&m.residual, false);
                     if consistent {
                         float_residual = float_residual.max(m.residual.peak());
                     }

@@ -225,3 +225,46 @@ fn the_mix_only_print_is_the_mix_of_the_full_render() {
         assert!(bytes == same, "{name} differs from the full render's");
     }
 }
+
+/// One stem holding every track: its channels are summed, and quantised, on two threads.
+#[test]
+fn a_single_stem_split_over_threads_gives_the_same_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let full = session(d.path(), false);
+    let text = std::fs::read_to_string(&full).unwrap();
+    let head = text.split("[[stem]]").next().unwrap();
+    let one = head
+        .lines()
+        .map(|l| {
+            if l.starts_with("stem = ") {
+                "stem = \"All\""
+            } else {
+                l
+            }
+        })
+        .filter(|l| {
+            !l.starts_with("sends = ") && !l.starts_with("inserts = [ { type = \"compressor\"")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n[[stem]]\nname = \"All\"\n";
+    let path = d.path().join("one.toml");
+    std::fs::write(&path, one).unwrap();
+    let plain = prints(&path, &d.path().join("a"), 1, 64, false);
+    assert_eq!(
+        plain.len(),
+        3,
+        "{:?}",
+        plain.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
+    for threads in [2, 3] {
+        let fast = prints(
+            &path,
+            &d.path().join(format!("t{threads}")),
+            threads,
+            8192,
+            false,
+        );
+        assert_same(&plain, &fast, &format!("{threads} threads, one stem"));
+    }
+}
