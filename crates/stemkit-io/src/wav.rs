@@ -224,29 +224,47 @@ impl WavWriter {
     /// disk refuses the data.
     pub fn write_int(&mut self, planar: &[&[i32]]) -> Result<(), IoError> {
         let frames = self.check_block(planar.len(), planar.iter().map(|c| c.len()))?;
+        let width = self.spec.format.bytes();
+        if self.spec.format == SampleFormat::Float32 {
+            return Err(IoError::invalid(
+                self.pending.final_path(),
+                "integer samples written to a 32-bit float file",
+            ));
+        }
+        // Sized once, then every frame's bytes written in place: a loop per channel
+        // layout the compiler can unroll, no capacity check per sample.
         self.bytes.clear();
-        match self.spec.format {
-            SampleFormat::Int16 => {
-                for i in 0..frames {
-                    for ch in planar {
-                        let v = ch[i].clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
-                        self.bytes.extend_from_slice(&v.to_le_bytes());
-                    }
+        self.bytes.resize(frames * planar.len() * width, 0);
+        let put = |out: &mut [u8], v: i32| {
+            if width == 2 {
+                let v = v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+                out.copy_from_slice(&v.to_le_bytes());
+            } else {
+                let v = v.clamp(-(1 << 23), (1 << 23) - 1);
+                out.copy_from_slice(&v.to_le_bytes()[..3]);
+            }
+        };
+        match planar {
+            [m] => {
+                for (out, &v) in self.bytes.chunks_exact_mut(width).zip(*m) {
+                    put(out, v);
                 }
             }
-            SampleFormat::Int24 => {
-                for i in 0..frames {
-                    for ch in planar {
-                        let v = ch[i].clamp(-(1 << 23), (1 << 23) - 1);
-                        self.bytes.extend_from_slice(&v.to_le_bytes()[..3]);
-                    }
+            [l, r] => {
+                let frames = self.bytes.chunks_exact_mut(2 * width).zip(l.iter().zip(*r));
+                for (out, (&a, &b)) in frames {
+                    let (x, y) = out.split_at_mut(width);
+                    put(x, a);
+                    put(y, b);
                 }
             }
-            SampleFormat::Float32 => {
-                return Err(IoError::invalid(
-                    self.pending.final_path(),
-                    "integer samples written to a 32-bit float file",
-                ));
+            _ => {
+                let frame = planar.len() * width;
+                for (i, out) in self.bytes.chunks_exact_mut(frame).enumerate() {
+                    for (ch, o) in planar.iter().zip(out.chunks_exact_mut(width)) {
+                        put(o, ch[i]);
+                    }
+                }
             }
         }
         self.flush_block()
