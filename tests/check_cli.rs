@@ -791,6 +791,7 @@ fn rendered_set_passes_and_two_planted_faults_are_both_named() {
         "--seconds",
         "8",
         "--quiet",
+        "--plain",
     ]);
     assert_eq!(code, 0, "{err}");
     let stems = out.join("stems");

@@ -26,6 +26,10 @@ pub struct Args {
     /// No progress bar and no summary.
     #[arg(long)]
     pub quiet: bool,
+    /// Only EQ and gain inserts: no dynamics, saturation, effect returns beyond a plain
+    /// gain return, or master chain (unprocessed stems, e.g. to test a receiving chain).
+    #[arg(long)]
+    pub plain: bool,
 }
 
 pub fn run(args: &Args) -> CmdResult {
@@ -42,7 +46,7 @@ pub fn run(args: &Args) -> CmdResult {
     let opts = DemoOptions {
         tracks: args.tracks,
         seconds: args.seconds,
-        processing: true,
+        processing: !args.plain,
         ..DemoOptions::default()
     };
     let demo = Demo::new(&opts)?;
