@@ -86,7 +86,12 @@ pub fn run(args: &Args) -> CmdResult {
     opts.threads = args.threads.unwrap_or(0);
     opts.mix_only = args.mix_only;
     let code = render_session_with(&session, &opts, args.json, args.quiet)?;
-    if let Some(target) = &args.dawproject {
+    // `--dawproject [FILE]`, or `[output] dawproject = true` (beside the prints).
+    let handoff = args
+        .dawproject
+        .clone()
+        .or_else(|| session.output.dawproject.then_some(None));
+    if let Some(target) = &handoff {
         let written =
             super::handoff::write(&session, &out, target.as_deref(), !args.dawproject_external)?;
         if !args.quiet {

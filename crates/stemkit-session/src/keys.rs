@@ -27,6 +27,7 @@ const OUTPUT: &[&str] = &[
     "mix_name",
     "variants",
     "master",
+    "dawproject",
 ];
 const TRACK: &[&str] = &[
     "name", "file", "stem", "at", "offset", "length", "gain_db", "pan", "mute", "solo", "polarity",
@@ -108,11 +109,12 @@ impl Walker<'_> {
             let ctx = format!("{ctx} ({ty})");
             self.check_table(insert, &valid, &ctx);
             if ty == "eq"
-                && let Some(bands) = insert.get("bands") {
-                    for (b, band) in tables_of(bands).into_iter().enumerate() {
-                        self.check_table(band, EQ_BAND_KEYS, &format!("{ctx} bands[{b}]"));
-                    }
+                && let Some(bands) = insert.get("bands")
+            {
+                for (b, band) in tables_of(bands).into_iter().enumerate() {
+                    self.check_table(band, EQ_BAND_KEYS, &format!("{ctx} bands[{b}]"));
                 }
+            }
         }
     }
 

@@ -202,6 +202,10 @@ pub struct Output {
     pub variants: Vec<Variant>,
     #[serde(default)]
     pub master: MasterMode,
+    /// Also hand the printed stems off as `<session name>.dawproject` beside them;
+    /// default false (the `--dawproject` option of `render` does the same).
+    #[serde(default)]
+    pub dawproject: bool,
 }
 
 fn default_bits() -> BitDepth {
@@ -227,6 +231,7 @@ impl Default for Output {
             mix_name: default_mix_name(),
             variants: default_variants(),
             master: MasterMode::default(),
+            dawproject: false,
         }
     }
 }

@@ -52,8 +52,9 @@ pub fn chain_order_warnings(session: &Session) -> Vec<String> {
                 continue;
             };
             if let Some((stage, at)) = latest
-                && first < stage {
-                    out.push(format!(
+                && first < stage
+            {
+                out.push(format!(
                         "stem \"{}\": inserts[{i}] ({}, {}) comes after inserts[{at}] ({}); the usual order is {}. Rendered as written.",
                         stem.name,
                         ins.type_name(),
@@ -61,8 +62,8 @@ pub fn chain_order_warnings(session: &Session) -> Vec<String> {
                         STAGES[stage],
                         STAGES.join(" → ")
                     ));
-                    break;
-                }
+                break;
+            }
             if latest.is_none_or(|(stage, _)| last > stage) {
                 latest = Some((last, i));
             }

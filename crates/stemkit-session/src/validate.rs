@@ -45,15 +45,16 @@ impl Checker<'_> {
             }
             if let InsertSpec::Compressor(c) = spec
                 && let Some(key) = &c.key
-                    && !names.contains(key.as_str()) {
-                        let all: Vec<&str> = names.iter().copied().collect();
-                        let hint = keys::suggest(key, &all)
-                            .map(|s| format!("; did you mean \"{s}\"?"))
-                            .unwrap_or_default();
-                        self.push(format!(
-                            "{here}: key = \"{key}\" names no track or stem of the session{hint}"
-                        ));
-                    }
+                && !names.contains(key.as_str())
+            {
+                let all: Vec<&str> = names.iter().copied().collect();
+                let hint = keys::suggest(key, &all)
+                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .unwrap_or_default();
+                self.push(format!(
+                    "{here}: key = \"{key}\" names no track or stem of the session{hint}"
+                ));
+            }
         }
     }
 }
@@ -94,12 +95,13 @@ pub(crate) fn problems(s: &Session, text: &str, doc: &Table) -> Vec<String> {
     }
     c.range("[session]", "start", set.start, 0.0, 86_400.0);
     if let Some(end) = set.end.value()
-        && !(end.is_finite() && end > set.start) {
-            c.push(format!(
-                "[session]: end = {end} must be after start = {}",
-                set.start
-            ));
-        }
+        && !(end.is_finite() && end > set.start)
+    {
+        c.push(format!(
+            "[session]: end = {end} must be after start = {}",
+            set.start
+        ));
+    }
     if let Some(tail) = set.tail.value() {
         c.range("[session]", "tail", tail, 0.0, 30.0);
     }
@@ -210,11 +212,12 @@ pub(crate) fn problems(s: &Session, text: &str, doc: &Table) -> Vec<String> {
         c.range(&what, "at", t.at, -86_400.0, 86_400.0);
         c.range(&what, "offset", t.offset, 0.0, 86_400.0);
         if let Some(len) = t.length
-            && !(len.is_finite() && len > 0.0) {
-                c.push(format!(
-                    "{what}: length = {len} must be a positive number of seconds"
-                ));
-            }
+            && !(len.is_finite() && len > 0.0)
+        {
+            c.push(format!(
+                "{what}: length = {len} must be a positive number of seconds"
+            ));
+        }
         c.range(&what, "gain_db", t.gain_db, -144.0, 24.0);
         c.range(&what, "pan", t.pan, -1.0, 1.0);
         c.inserts(&what, &t.inserts, &ctx, &key_names);
