@@ -63,12 +63,24 @@ pub struct Report {
     pub render_seconds: f64,
     /// Time spent reading every file back (checks, checksums, meters, null tests).
     pub verify_seconds: f64,
+    /// What reading the files back checked before any took its final name.
+    pub verified: &'static [&'static str],
     pub files: Vec<FileEntry>,
     /// One entry per set of files: `dry` and `wet` against the mix, `mastered` (the
     /// master-consistent stems and residual) against the mastered mix.
     pub null_test: std::collections::BTreeMap<&'static str, NullEntry>,
     pub warnings: Vec<String>,
 }
+
+/// The checks of [`stemkit_engine::verify`], as the report states them.
+const VERIFIED: &[&str] = &[
+    "every file read back whole after the render, before it took its final name",
+    "header: sample rate, channels, bit depth and length as written",
+    "sha256 of the very bytes decoded",
+    "sample peak equal to the one written",
+    "lufs_i and true_peak_dbtp measured from the decoded samples",
+    "null tests recomputed from the decoded files, equal to the ones measured while writing",
+];
 
 fn dbfs(linear: f64) -> Option<f64> {
     (linear > 0.0).then(|| 20.0 * linear.log10())
@@ -141,6 +153,7 @@ impl Report {
             compensated_latency_frames: render.compensated_latency,
             render_seconds: took.as_secs_f64(),
             verify_seconds: verify_took.as_secs_f64(),
+            verified: VERIFIED,
             files,
             null_test,
             warnings: render.warnings.clone(),
