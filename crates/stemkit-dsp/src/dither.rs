@@ -31,7 +31,10 @@ impl Quantizer {
     /// When `bits` is outside 8 ..= 24.
     #[must_use]
     pub fn new(bits: u32, kind: DitherKind, seed: u64) -> Self {
-        assert!((8..=24).contains(&bits), "{bits}-bit integer output is not supported");
+        assert!(
+            (8..=24).contains(&bits),
+            "{bits}-bit integer output is not supported"
+        );
         let full = 1_i64 << (bits - 1);
         Self {
             scale: full as f64,
@@ -130,7 +133,9 @@ mod tests {
     fn same_seed_same_codes_other_seed_differs() {
         let run = |seed| {
             let mut q = Quantizer::new(24, DitherKind::Tpdf, seed);
-            (0..64).map(|i| q.quantize(i as f32 * 1e-6)).collect::<Vec<_>>()
+            (0..64)
+                .map(|i| q.quantize(i as f32 * 1e-6))
+                .collect::<Vec<_>>()
         };
         assert_eq!(run(3), run(3));
         assert_ne!(run(3), run(4));

@@ -46,8 +46,15 @@ pub enum InsertSpec {
 }
 
 /// The `type` names an insert may have, in the order of DESIGN §4.
-pub const INSERT_TYPES: &[&str] =
-    &["eq", "compressor", "saturation", "reverb", "delay", "gain", "limiter"];
+pub const INSERT_TYPES: &[&str] = &[
+    "eq",
+    "compressor",
+    "saturation",
+    "reverb",
+    "delay",
+    "gain",
+    "limiter",
+];
 
 impl InsertSpec {
     /// The `type` name as written in the session.
@@ -173,7 +180,10 @@ impl EqBand {
     /// # Errors
     /// The first key out of range, as `bands[index].key`.
     pub fn validate(&self, index: usize, sample_rate: f64) -> Result<(), ParamError> {
-        let in_band = |e: ParamError| ParamError { key: format!("bands[{index}].{}", e.key), ..e };
+        let in_band = |e: ParamError| ParamError {
+            key: format!("bands[{index}].{}", e.key),
+            ..e
+        };
         check_range("freq", self.freq, 10.0, 0.49 * sample_rate, " Hz").map_err(in_band)?;
         check_range("q", self.q, 0.1, 40.0, "").map_err(in_band)?;
         check_range("gain_db", self.gain_db, -30.0, 30.0, " dB").map_err(in_band)?;
@@ -441,10 +451,10 @@ fn default_feedback() -> f64 {
 
 impl DelayParams {
     fn validate(&self, ctx: &ParamContext) -> Result<(), ParamError> {
-        let secs = self
-            .time
-            .seconds(ctx.bpm)
-            .map_err(|message| ParamError { key: "time".to_owned(), message })?;
+        let secs = self.time.seconds(ctx.bpm).map_err(|message| ParamError {
+            key: "time".to_owned(),
+            message,
+        })?;
         check_range("time", secs * 1000.0, 1.0, 4000.0, " ms")?;
         check_range("feedback", self.feedback, 0.0, 0.95, "")?;
         for (key, f) in [("lowcut", self.lowcut), ("highcut", self.highcut)] {
@@ -535,7 +545,10 @@ mod tests {
 
     #[test]
     fn ranges_name_the_key() {
-        let ctx = ParamContext { sample_rate: 48_000.0, bpm: None };
+        let ctx = ParamContext {
+            sample_rate: 48_000.0,
+            bpm: None,
+        };
         let eq = InsertSpec::Eq(EqParams {
             bands: vec![EqBand {
                 shape: BandShape::Bell,

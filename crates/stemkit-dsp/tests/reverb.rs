@@ -98,7 +98,10 @@ fn rt60_at_default_damping_matches_decay_broadband() {
             let text = reverb(&format!("decay_s = {decay}"));
             let h = impulse_response(&text, rate, (decay * rate * 1.6) as usize + 24_000, false);
             let t = t30(&as_f64(&h[0]), rate);
-            assert!((t / decay - 1.0).abs() < 0.1, "{rate} Hz, decay {decay} s: T30 {t:.3} s");
+            assert!(
+                (t / decay - 1.0).abs() < 0.1,
+                "{rate} Hz, decay {decay} s: T30 {t:.3} s"
+            );
         }
     }
 }
