@@ -282,41 +282,25 @@ fn waves(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Vec<Node>>, LiveE
     for (i, s) in session.stems.iter().enumerate() {
         edges.extend(keys_of(&s.inserts).into_iter().map(|k| (k, n_t + i)));
     }
-    let mut indegree = vec![0; n];
-    for &(_, to) in &edges {
-        indegree[to] += 1;
-    }
-    let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
-    let mut wave = vec![0_usize; n];
-    let mut done = 0;
-    while let Some(i) = ready.pop() {
-        done += 1;
-        for &(from, to) in &edges {
-            if from == i {
-                wave[to] = wave[to].max(wave[i] + 1);
-                indegree[to] -= 1;
-                if indegree[to] == 0 {
-                    ready.push(to);
-                }
-            }
+    let wave = match stemkit_engine::waves(n, &edges) {
+        Ok(wave) => wave,
+        Err(stuck) => {
+            let stuck: Vec<String> = stuck
+                .into_iter()
+                .map(|i| {
+                    if i < n_t {
+                        format!("track \"{}\"", plans[i].name)
+                    } else {
+                        format!("stem \"{}\"", session.stems[i - n_t].name)
+                    }
+                })
+                .collect();
+            return Err(LiveError::Session(format!(
+                "sidechain keys form a loop through {}",
+                stuck.join(", ")
+            )));
         }
-    }
-    if done < n {
-        let stuck: Vec<String> = (0..n)
-            .filter(|&i| indegree[i] > 0)
-            .map(|i| {
-                if i < n_t {
-                    format!("track \"{}\"", plans[i].name)
-                } else {
-                    format!("stem \"{}\"", session.stems[i - n_t].name)
-                }
-            })
-            .collect();
-        return Err(LiveError::Session(format!(
-            "sidechain keys form a loop through {}",
-            stuck.join(", ")
-        )));
-    }
+    };
     let count = wave.iter().max().map_or(0, |w| w + 1);
     Ok((0..count)
         .map(|w| {
