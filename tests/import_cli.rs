@@ -152,23 +152,23 @@ fn session_key_writes_the_dawproject_beside_the_prints() {
     let d = tempfile::tempdir().unwrap();
     let mut x = vec![0.0_f32; 4_800];
     x[100] = 0.5;
-    common::write_wav(&d.path().join("a/x.wav"), 48_000, &[x]);
+    write_wav(&d.path().join("a/x.wav"), 48_000, &[x]);
     let text = "[session]\nname = \"Handoff\"\nsample_rate = 48000\nbpm = 120.0\ntail = 0.0\n[output]\nnaming = \"{stem}\"\ndawproject = true\n\
         [[track]]\nname = \"x\"\nfile = \"a/x.wav\"\nstem = \"S\"\n[[stem]]\nname = \"S\"\n";
     let session = d.path().join("s.toml");
     std::fs::write(&session, text).unwrap();
     let out = d.path().join("out");
-    let o = common::stemkit(&[
+    let o = stemkit(&[
         "render",
         session.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--quiet",
     ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let written: Vec<_> = common::all_files(&out)
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written: Vec<_> = all_files(&out)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "dawproject"))
         .collect();
-    assert_eq!(written.len(), 1, "{:?}", common::all_files(&out));
+    assert_eq!(written.len(), 1, "{:?}", all_files(&out));
 }
