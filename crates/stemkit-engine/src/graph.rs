@@ -9,7 +9,7 @@ use stemkit_session::{Session, Track};
 use crate::EngineError;
 use crate::chain::Chain;
 use crate::delay::DelayLine;
-use crate::pan::{balance_gains, pan_gains};
+use crate::pan::track_pan_gains;
 use crate::source::TrackSource;
 use rayon::prelude::*;
 
@@ -121,18 +121,6 @@ pub(crate) struct Graph {
 pub(crate) struct Layout {
     pub(crate) stem_index: Vec<Option<usize>>,
     pub(crate) return_index: Vec<Option<usize>>,
-}
-
-fn channel_pan(track_channels: usize, bus_channels: usize, pan: f64, law: f64) -> [f32; 2] {
-    let (l, r) = match (track_channels, bus_channels) {
-        (1, 2) => pan_gains(pan, law),
-        (2, 2) => balance_gains(pan),
-        // Into a mono bus: a mono source passes at unity; a stereo source keeps its
-        // balance and is folded as (L + R) / 2 by the buffer's mix rule.
-        (2, 1) => balance_gains(pan),
-        _ => (1.0, 1.0),
-    };
-    [l as f32, r as f32]
 }
 
 impl Graph {
@@ -498,7 +486,7 @@ impl Graph {
         Ok(TrackNode {
             name: t.name.clone(),
             pre_gain: (sign * db_to_gain(t.gain_db)) as f32,
-            pan: channel_pan(channels, stem_def, t.pan, session.settings.pan_law_db),
+            pan: track_pan_gains(channels, stem_def, t.pan, session.settings.pan_law_db),
             buf: AudioBuffer::new(channels, spec(channels).max_block),
             out: AudioBuffer::new(stem_def, spec(channels).max_block),
             align: DelayLine::new(stem_def, 0),

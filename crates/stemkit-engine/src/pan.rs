@@ -27,6 +27,25 @@ pub fn balance_gains(pan: f64) -> (f64, f64) {
     ((1.0 - p).min(1.0), (1.0 + p).min(1.0))
 }
 
+/// Per-output-channel gains of a track of `track_channels` feeding a bus of
+/// `bus_channels`: the pan law for a mono source into a stereo bus, the balance control
+/// for a stereo source (into a mono bus it is then folded as (L + R) / 2 by the buffer's
+/// mix rule), unity otherwise.
+#[must_use]
+pub fn track_pan_gains(
+    track_channels: usize,
+    bus_channels: usize,
+    pan: f64,
+    pan_law_db: f64,
+) -> [f32; 2] {
+    let (l, r) = match (track_channels, bus_channels) {
+        (1, 2) => pan_gains(pan, pan_law_db),
+        (2, _) => balance_gains(pan),
+        _ => (1.0, 1.0),
+    };
+    [l as f32, r as f32]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use stemkit_core::{AudioBuffer, DelayLine, ProcessSpec};
 use stemkit_dsp::params::{InsertSpec, ParamContext};
-use stemkit_engine::{balance_gains, pan_gains};
+use stemkit_engine::track_pan_gains;
 use stemkit_session::Session;
 
 use super::ramp::{BlockGain, Ramp};
@@ -17,15 +17,6 @@ use crate::stream::TrackPlan;
 /// Pan gains of a track into its stem, the offline render's rule: the pan law for a mono
 /// source into a stereo stem, balance for a stereo source; a mono source into a mono stem
 /// passes at unity.
-fn channel_pan(track_channels: usize, bus_channels: usize, pan: f64, law: f64) -> [f32; 2] {
-    let (l, r) = match (track_channels, bus_channels) {
-        (1, 2) => pan_gains(pan, law),
-        (2, _) => balance_gains(pan),
-        _ => (1.0, 1.0),
-    };
-    [l as f32, r as f32]
-}
-
 impl Graph {
     /// Main thread: the graph of `session` for the playing tracks `plans` (in the order
     /// their sources will be handed to [`Graph::process`]).
@@ -68,7 +59,7 @@ impl Graph {
                 stem: plan.stem,
                 pre_gain: ((if t.polarity { -1.0 } else { 1.0 }) * db_gain(t.gain_db)) as f32,
                 chain: Chain::build(&t.inserts, &place, &ctx, spec(plan.channels), &key_slot)?,
-                pan: channel_pan(
+                pan: track_pan_gains(
                     plan.channels,
                     stem_channels,
                     t.pan,
