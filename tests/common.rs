@@ -11,6 +11,18 @@ pub fn stemkit(args: &[&str]) -> Output {
         .expect("run stemkit")
 }
 
+/// Renders `session` into `out` quietly and asserts it succeeded.
+pub fn render_ok(session: &Path, out: &Path) {
+    let o = stemkit(&[
+        "render",
+        session.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

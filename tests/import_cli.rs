@@ -158,14 +158,7 @@ fn session_key_writes_the_dawproject_beside_the_prints() {
     let session = d.path().join("s.toml");
     std::fs::write(&session, text).unwrap();
     let out = d.path().join("out");
-    let o = stemkit(&[
-        "render",
-        session.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    render_ok(&session, &out);
     let written: Vec<_> = all_files(&out)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "dawproject"))

@@ -76,14 +76,7 @@ fn files_share_format_and_length_and_follow_the_template() {
     let d = tempfile::tempdir().unwrap();
     let session = impulse_session(d.path(), "");
     let out = d.path().join("out");
-    let o = stemkit(&[
-        "render",
-        session.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    render_ok(&session, &out);
     let names: Vec<String> = visible_files(&out)
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -190,14 +183,7 @@ fn a_44k1_source_lands_on_time_and_level_in_a_48k_session() {
     let session = d.path().join("s.toml");
     std::fs::write(&session, text).unwrap();
     let out = d.path().join("out");
-    let o = stemkit(&[
-        "render",
-        session.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    render_ok(&session, &out);
     let (_, s) = read_floats(&out.join("S.wav"));
     let pos = peak_position(&s[0]);
     assert!(
@@ -262,14 +248,7 @@ channels = 1
     let session = d.path().join("s.toml");
     std::fs::write(&session, text).unwrap();
     let out = d.path().join("out");
-    let o = stemkit(&[
-        "render",
-        session.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    render_ok(&session, &out);
     let g = |db: f64| 10f64.powf(db / 20.0);
     let level = |name: &str, c: usize| read_floats(&out.join(format!("{name}.wav"))).1[c][100];
     // Centre: -3 dB on each side, then the -2 dB stem fader.

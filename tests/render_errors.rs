@@ -178,14 +178,7 @@ fn a_failed_render_keeps_the_previous_files() {
     let session = d.path().join("session.toml");
     std::fs::write(&session, BASE).unwrap();
     let out = d.path().join("out");
-    let o = stemkit(&[
-        "render",
-        session.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    render_ok(&session, &out);
     let before: Vec<_> = visible_files(&out)
         .iter()
         .map(|p| std::fs::read(p).unwrap())
