@@ -92,9 +92,7 @@ fn write_track(demo: &Demo, i: usize, dir: &Path) -> Result<(), Box<dyn std::err
             break;
         }
         for (c, out) in codes.iter_mut().enumerate() {
-            for (o, &x) in out.iter_mut().zip(&buf.channel(c)[..n]) {
-                *o = q.quantize(x);
-            }
+            q.quantize_block(&buf.channel(c)[..n], &mut out[..n]);
         }
         let planar: Vec<&[i32]> = codes.iter().map(|c| &c[..n]).collect();
         writer.write_int(&planar)?;

@@ -63,29 +63,16 @@ impl Component {
         self.aligned.copy_from(src);
         self.align.process(&mut self.aligned);
         let n = self.aligned.frames();
-        let one = |q: &mut Quantizer, codes: &mut [i32], x: &[f32]| {
-            for (code, &v) in codes.iter_mut().zip(x) {
-                *code = q.quantize(v);
-            }
-        };
         if let (true, [ql, qr], [cl, cr]) = (split, &mut self.quant[..], &mut self.codes[..]) {
             let (l, r) = (self.aligned.channel(0), self.aligned.channel(1));
-            rayon::join(|| one(ql, &mut cl[..n], l), || one(qr, &mut cr[..n], r));
+            rayon::join(
+                || ql.quantize_block(l, &mut cl[..n]),
+                || qr.quantize_block(r, &mut cr[..n]),
+            );
             return;
         }
-        match (&mut self.quant[..], &mut self.codes[..]) {
-            ([q], [codes]) => one(q, &mut codes[..n], self.aligned.channel(0)),
-            // Both channels in one loop: two independent dither sequences the processor
-            // can run side by side.
-            ([ql, qr], [cl, cr]) => {
-                let (l, r) = (self.aligned.channel(0), self.aligned.channel(1));
-                let frames = cl[..n].iter_mut().zip(&mut cr[..n]).zip(l.iter().zip(r));
-                for ((a, b), (&x, &y)) in frames {
-                    *a = ql.quantize(x);
-                    *b = qr.quantize(y);
-                }
-            }
-            _ => {}
+        for (c, (q, codes)) in self.quant.iter_mut().zip(&mut self.codes).enumerate() {
+            q.quantize_block(self.aligned.channel(c), &mut codes[..n]);
         }
     }
 
