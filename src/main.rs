@@ -1,5 +1,7 @@
 //! The `stemkit` command line (DESIGN §5).
 
+#![forbid(unsafe_code)]
+
 mod cmd;
 mod report;
 

@@ -24,6 +24,8 @@
 //! A whole-sample latency lets the engine compensate it exactly and lets the dry signal
 //! of a parallel mix be delayed to match without interpolation.
 
+use crate::kernels;
+
 /// Samples at the base rate by which the output lags the input.
 pub const LATENCY: usize = 89;
 
@@ -33,15 +35,9 @@ pub const FACTOR: usize = 8;
 /// Kaiser β for 100 dB of stopband attenuation (Kaiser's formula 0.1102 (A - 8.7)).
 const BETA: f64 = 0.1102 * (100.0 - 8.7);
 
-/// Outputs computed together by [`Fir::run`]: enough independent sums to fill the vector
-/// registers, few enough that they all stay in registers while the taps go by.
-const LANES: usize = 32;
-
 /// A FIR over a stream processed in blocks. The history is kept in front of each block so
-/// every output reads one contiguous slice. Outputs are computed [`LANES`] at a time, each
-/// group summing tap after tap in registers (the compiler vectorises across the group), so
-/// a tap costs one load and one multiply-add per vector and nothing is stored until the
-/// group is done. Every output is summed in tap order, whatever the block size.
+/// every output reads one contiguous slice; the sum itself is [`kernels::fir`]. Every
+/// output is summed in tap order, whatever the block size.
 #[derive(Clone)]
 struct Fir {
     /// The non-zero taps and their indices (every other tap of a half-band filter is an
@@ -72,28 +68,7 @@ impl Fir {
     fn run(&mut self, input: &[f32], out: &mut [f32]) {
         let (h, n) = (self.history, input.len());
         self.buf[h..h + n].copy_from_slice(input);
-        let mut groups = out.chunks_exact_mut(LANES);
-        for (g, group) in groups.by_ref().enumerate() {
-            let start = h + g * LANES;
-            let mut acc = [0.0_f32; LANES];
-            for &(k, c) in &self.taps {
-                let x: &[f32; LANES] = self.buf[start - k..start - k + LANES]
-                    .try_into()
-                    .expect("a group is LANES long");
-                for (a, &v) in acc.iter_mut().zip(x) {
-                    *a += c * v;
-                }
-            }
-            group.copy_from_slice(&acc);
-        }
-        let done = n - n % LANES;
-        for (i, o) in groups.into_remainder().iter_mut().enumerate() {
-            let at = h + done + i;
-            *o = self
-                .taps
-                .iter()
-                .fold(0.0, |a, &(k, c)| a + c * self.buf[at - k]);
-        }
+        kernels::fir(&self.taps, &self.buf[..h + n], h, out);
         self.buf.copy_within(n..n + h, 0);
     }
 

@@ -25,7 +25,7 @@
 //! its module). Tape and tube are smooth: the harmonics of `tanh` fall off exponentially,
 //! so at 8× (a 384 kHz inner rate at 48 kHz) what could fold back into the audio band is
 //! already far below the requirement, and the curve is evaluated directly, in `f32`, with
-//! a rational approximation of `tanh` that vectorises. The hard clip's corners make
+//! a rational approximation of `tanh` that vectorises (in `kernels`). The hard clip's corners make
 //! harmonics that fall off only as `1/k²`, so it is evaluated with first-order
 //! antiderivative anti-aliasing (ADAA, in `ClipAdaa`), which turns the corners into ramps;
 //! that costs half an oversampled sample of delay, which the oversampler's decimator
@@ -51,6 +51,7 @@ use stemkit_core::units::db_to_gain;
 use stemkit_core::{AudioBuffer, ProcessSpec, Processor};
 
 use crate::delay_line::DelayLine;
+use crate::kernels;
 use crate::oversample::{CurveDelay, LATENCY, Oversampler};
 use crate::params::{SaturationCharacter, SaturationParams};
 
@@ -60,46 +61,6 @@ const TUBE_EVEN: f64 = 0.2;
 const DC_BLOCK_HZ: f64 = 3.0;
 /// -96 dBFS as an amplitude: the level below which a tail counts as silent.
 const SILENCE: f64 = 1.584_893_192_461_114e-5;
-
-/// `tanh` in single precision: the [7/6] rational minimax approximation Eigen uses, on
-/// `|x| ≤ 7.9053` (beyond which `tanh` rounds to ±1 in `f32`). Within 3.5e-7 of the true
-/// value everywhere (test `fast_tanh_matches_the_library`), exactly odd (so tape adds no
-/// DC), and free of branches and library calls so a loop over a block vectorises: eight
-/// evaluations per base-rate sample cost less than one `exp` in `f64`.
-#[inline]
-fn tanh_f32(x: f32) -> f32 {
-    const A: [f32; 7] = [
-        4.893_524_6e-3,
-        6.372_619_3e-4,
-        1.485_722_4e-5,
-        5.122_297e-8,
-        -8.604_672e-11,
-        2.000_188e-13,
-        -2.760_768_5e-16,
-    ];
-    const B: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.198_258_4e-6];
-    let x = x.clamp(-7.905_311, 7.905_311);
-    let x2 = x * x;
-    let p = x
-        * (A[0] + x2 * (A[1] + x2 * (A[2] + x2 * (A[3] + x2 * (A[4] + x2 * (A[5] + x2 * A[6]))))));
-    let q = B[0] + x2 * (B[1] + x2 * (B[2] + x2 * B[3]));
-    p / q
-}
-
-/// Tape or tube over an oversampled block, in place: `curve(drive · u)`.
-fn shape_smooth(block: &mut [f32], drive: f32, character: SaturationCharacter) {
-    if character == SaturationCharacter::Tube {
-        let even = TUBE_EVEN as f32;
-        for u in block {
-            let t = tanh_f32(drive * *u);
-            *u = t + even * t * t;
-        }
-    } else {
-        for u in block {
-            *u = tanh_f32(drive * *u);
-        }
-    }
-}
 
 /// The hard clip with first-order antiderivative anti-aliasing, at the oversampled rate:
 /// each output is the mean of `clamp(u, -1, 1)` over the segment between the last two
@@ -242,7 +203,12 @@ impl Processor for Saturation {
                         *u = clip.process(drive * f64::from(*u)) as f32;
                     }
                 } else {
-                    shape_smooth(oversampled, drive as f32, character);
+                    let even = if character == SaturationCharacter::Tube {
+                        TUBE_EVEN as f32
+                    } else {
+                        0.0
+                    };
+                    kernels::shape(oversampled, drive as f32, even);
                 }
             });
             for (s, &w) in samples.iter_mut().zip(wet.iter()) {
@@ -289,28 +255,5 @@ impl Processor for Saturation {
             0.0
         };
         filters + decay.ceil() as usize
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fast_tanh_matches_the_library() {
-        // Every 1e-4 over ±12 (beyond the clamp too), against std's f64 tanh.
-        let mut worst = 0.0_f64;
-        for i in -120_000..=120_000 {
-            let x = f64::from(i) * 1e-4;
-            let y = f64::from(tanh_f32(x as f32));
-            worst = worst.max((y - (x as f32 as f64).tanh()).abs());
-            assert_eq!(tanh_f32(-(x as f32)), -tanh_f32(x as f32), "odd at {x}");
-        }
-        assert!(worst < 4.5e-7, "worst error {worst:e}");
-        // Relative accuracy near zero, where a small signal lives.
-        for x in [1e-8_f32, 1e-5, 1e-3, 0.1] {
-            let rel = (f64::from(tanh_f32(x)) / f64::from(x).tanh() - 1.0).abs();
-            assert!(rel < 4e-7, "{x}: relative error {rel:e}");
-        }
     }
 }
