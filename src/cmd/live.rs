@@ -33,6 +33,10 @@ pub struct Args {
     /// Frames per audio block (the device buffer size).
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub block: usize,
+    /// Threads that run stems' inserts beside the audio thread [default: 1 on a machine
+    /// with two cores or more, else 0]. The sound is the same whatever the number.
+    #[arg(long, value_name = "N")]
+    pub helpers: Option<usize>,
     /// Write the performance capture here [default: beside a file: output, as
     /// `<name>.automation`].
     #[arg(long, value_name = "FILE")]
@@ -89,6 +93,7 @@ pub fn run(args: &Args) -> CmdResult {
     let options = LiveOptions {
         block: args.block,
         capture: capture.clone(),
+        helpers: args.helpers.unwrap_or_else(LiveOptions::default_helpers),
     };
     let mut live = Live::new(&session, &options, &mut |note| eprintln!("{note}"))?;
     let handle = live.handle();
@@ -198,18 +203,23 @@ pub fn run(args: &Args) -> CmdResult {
 }
 
 /// `stemkit render SESSION --automation FILE`: replays a captured performance into
-/// `<out>/<capture name>.wav`.
+/// `<out>/<capture name>.wav`, on `threads` threads (`render --threads`; 0 = the default).
 pub fn replay(
     session: &stemkit_session::Session,
     automation: &std::path::Path,
     out: &std::path::Path,
+    threads: usize,
 ) -> CmdResult {
     let name = automation
         .file_stem()
         .ok_or_else(|| format!("{}: not a file name", automation.display()))?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let path = out.join(name).with_extension("wav");
-    let report = stemkit_live::render_automation(session, automation, &path)?;
+    let helpers = match threads {
+        0 => LiveOptions::default_helpers(),
+        n => n - 1,
+    };
+    let report = stemkit_live::render_automation_with(session, automation, &path, helpers)?;
     eprintln!("{report}");
     Ok(ExitCode::SUCCESS)
 }

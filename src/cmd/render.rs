@@ -80,7 +80,7 @@ pub fn run(args: &Args) -> CmdResult {
         .clone()
         .unwrap_or_else(|| session.dir().join("stems"));
     if let Some(automation) = &args.automation {
-        return super::live::replay(&session, automation, &out);
+        return super::live::replay(&session, automation, &out, args.threads.unwrap_or(0));
     }
     let mut opts = stemkit_engine::RenderOptions::new(&out);
     opts.threads = args.threads.unwrap_or(0);

@@ -8,8 +8,9 @@
 ///
 /// The capacity is fixed at construction (that is the only allocation); the number of
 /// valid frames can change per block with [`AudioBuffer::set_frames`] without allocating,
-/// which is what the audio thread needs for a short last block.
-#[derive(Clone, Debug, PartialEq)]
+/// which is what the audio thread needs for a short last block. The default buffer has no
+/// channel and allocates nothing: a placeholder while a buffer is lent to another thread.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AudioBuffer {
     data: Vec<f32>,
     channels: usize,

@@ -2,10 +2,12 @@
 //! EQ, a bus compressor and tape saturation, sending to two returns (reverb, delay), a
 //! master limiter and the safety limiter, at 48 kHz in 64-frame blocks (1.33 ms).
 //!
-//! `cargo bench -p stemkit-live --bench callback [-- SECONDS] [tape|tube|clip|none]`
+//! `cargo bench -p stemkit-live --bench callback [-- SECONDS] [tape|tube|clip|none] [helpers=N]`
 //!
-//! The last argument picks the saturation character (default tape; `none` leaves the
-//! saturation out), to show what each part of the chain costs.
+//! `tape|tube|clip|none` picks the saturation character (default tape; `none` leaves the
+//! saturation out), to show what each part of the chain costs; `helpers=N` the threads
+//! running stems' inserts beside the audio thread (default: 1 on two cores or more, as
+//! `stemkit live`).
 //!
 //! The callback runs paced in real time, as on a sound card, with the disk thread
 //! streaming the 16 sources beside it (looping, so the disk also reopens files); every
@@ -74,6 +76,10 @@ fn main() {
         .skip(1)
         .find(|a| ["tape", "tube", "clip", "none"].contains(&a.as_str()))
         .unwrap_or_else(|| "tape".into());
+    let helpers = std::env::args()
+        .skip(1)
+        .find_map(|a| a.strip_prefix("helpers=").and_then(|n| n.parse().ok()))
+        .unwrap_or_else(LiveOptions::default_helpers);
     let dir = tempfile::tempdir().expect("temp dir");
     for i in 0..STEMS {
         write_source(&dir.path().join(format!("s{i}.wav")), i as u64 + 1);
@@ -84,6 +90,7 @@ fn main() {
     let options = LiveOptions {
         block: BLOCK,
         capture: None,
+        helpers,
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live");
     let h = live.handle();
@@ -121,7 +128,7 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let pct = |q: f64| 100.0 * times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     println!(
-        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {blocks} blocks ({seconds} s) paced in real time, {} scheduling",
+        "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {helpers} helper thread(s), {blocks} blocks ({seconds} s) paced in real time, {} scheduling",
         if realtime {
             "FIFO real-time"
         } else {

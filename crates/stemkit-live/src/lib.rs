@@ -58,6 +58,6 @@ pub use meters::{BusMeter, Meters, PeakCell, TransportState};
 pub use osc::OscServer;
 pub use overview::Overview;
 pub use processor::LiveProcessor;
-pub use replay::{ReplayReport, render_automation};
+pub use replay::{ReplayReport, render_automation, render_automation_with};
 pub use state::{MixState, ReturnState, StemState};
 pub use web::WebServer;

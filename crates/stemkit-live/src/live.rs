@@ -28,6 +28,17 @@ pub struct LiveOptions {
     pub block: usize,
     /// Where to write the performance capture, if anywhere.
     pub capture: Option<PathBuf>,
+    /// Threads that run stems' inserts beside the audio thread (0: the audio thread runs
+    /// everything). The output is the same whatever the number.
+    pub helpers: usize,
+}
+
+impl LiveOptions {
+    /// The default number of helpers: one on a machine with two cores or more.
+    #[must_use]
+    pub fn default_helpers() -> usize {
+        usize::from(std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
+    }
 }
 
 impl Default for LiveOptions {
@@ -35,6 +46,7 @@ impl Default for LiveOptions {
         Self {
             block: 256,
             capture: None,
+            helpers: Self::default_helpers(),
         }
     }
 }
@@ -113,7 +125,8 @@ impl Live {
             beats_per_bar: 4,
             song_end: placement.song_end,
         };
-        let graph = Graph::build(session, &placement.plans, options.block)?;
+        let mut graph = Graph::build(session, &placement.plans, options.block)?;
+        graph.start_helpers(options.helpers)?;
         let latency = graph.latency();
         let meters = Arc::new(Meters::new(session.stems.len(), session.returns.len()));
         let (control_tx, control_rx) = rtrb::RingBuffer::new(CONTROL_QUEUE);

@@ -47,11 +47,26 @@ pub fn render_automation(
     automation: &Path,
     out: &Path,
 ) -> Result<ReplayReport, LiveError> {
+    render_automation_with(session, automation, out, LiveOptions::default_helpers())
+}
+
+/// [`render_automation`] with `helpers` threads running stems' inserts beside the one
+/// driving the graph (see [`LiveOptions::helpers`]); the file is the same for any number.
+///
+/// # Errors
+/// As [`render_automation`].
+pub fn render_automation_with(
+    session: &Session,
+    automation: &Path,
+    out: &Path,
+    helpers: usize,
+) -> Result<ReplayReport, LiveError> {
     let started = Instant::now();
     let header = Header::read(automation)?;
     let options = LiveOptions {
         block: header.block,
         capture: None,
+        helpers,
     };
     let mut live = Live::offline(session, &options)?;
     let handle = live.handle();

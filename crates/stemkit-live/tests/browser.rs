@@ -116,6 +116,7 @@ name = "Tone B"
     let options = LiveOptions {
         block: 256,
         capture: Some(capture_path.clone()),
+        ..LiveOptions::default()
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live session");
     let h = live.handle();

@@ -93,6 +93,7 @@ fn a_session_plays_through_jack_and_is_captured_by_another_client() {
     let options = LiveOptions {
         block: 256,
         capture: None,
+        ..LiveOptions::default()
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live");
     let h = live.handle();

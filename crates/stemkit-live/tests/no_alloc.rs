@@ -21,6 +21,8 @@ fn the_live_callback_never_allocates() {
     let options = LiveOptions {
         block: 64,
         capture: Some(common::path(&dir, "take.automation")),
+        // A helper thread, so the hand-over and the wake-up are counted too.
+        helpers: 1,
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live session");
     let h = live.handle();

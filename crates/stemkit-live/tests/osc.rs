@@ -43,6 +43,7 @@ fn osc_messages_from_another_socket_drive_the_mix() {
     let options = LiveOptions {
         block: 256,
         capture: Some(capture.clone()),
+        ..LiveOptions::default()
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live session");
     let h = live.handle();

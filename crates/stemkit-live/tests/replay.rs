@@ -17,6 +17,7 @@ fn replay_of_a_capture_equals_the_recording_sample_for_sample() {
     let options = LiveOptions {
         block: 128,
         capture: Some(capture.clone()),
+        ..LiveOptions::default()
     };
     let mut live = Live::new(&session, &options, &mut |_| {}).expect("live session");
     let h = live.handle();

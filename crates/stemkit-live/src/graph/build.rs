@@ -154,6 +154,8 @@ impl Graph {
                     out_align: DelayLine::new(s.channels, common - stem_lat[si]),
                     key_slot: key_slot(&s.name),
                     key_tap: key_slot(&s.name).map(|_| AudioBuffer::new(s.channels, max_block)),
+                    helper: None,
+                    reduction: 0.0,
                 }
             })
             .collect();
@@ -212,6 +214,7 @@ impl Graph {
             ],
             product: vec![0.0; max_block],
             latency,
+            helpers: None,
         })
     }
 }

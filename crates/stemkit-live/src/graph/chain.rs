@@ -43,6 +43,21 @@ impl Chain {
         }
     }
 
+    /// Whether some processor listens to a sidechain key (such a chain needs the keys of
+    /// the audio thread and stays there).
+    pub(crate) fn listens(&self) -> bool {
+        self.procs.iter().any(|(_, key)| key.is_some())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.procs.is_empty()
+    }
+
+    /// A chain with no processor, standing in for one moved to a helper thread.
+    pub(crate) fn empty() -> Self {
+        Self { procs: Vec::new() }
+    }
+
     pub(crate) fn latency(&self) -> usize {
         self.procs.iter().map(|(p, _)| p.latency()).sum()
     }

@@ -16,15 +16,18 @@
 mod build;
 mod chain;
 pub mod filter;
+mod helper;
 mod limiter;
 mod ramp;
 
 use stemkit_core::{AudioBuffer, DelayLine};
 
+use crate::LiveError;
 use crate::control::Control;
 use crate::meters::Meters;
 use chain::Chain;
 use filter::DjFilter;
+use helper::{Helpers, Job};
 use limiter::SafetyLimiter;
 use ramp::{BlockGain, Ramp};
 
@@ -71,6 +74,11 @@ struct StemNode {
     key_slot: Option<usize>,
     /// The stem after its inserts, kept for its key slot until the wave ends.
     key_tap: Option<AudioBuffer>,
+    /// The helper thread whose stem this is, when its inserts run there (they listen to no
+    /// key); `None`: the audio thread's.
+    helper: Option<usize>,
+    /// The inserts' gain reduction after the last block, dB.
+    reduction: f32,
 }
 
 struct ReturnNode {
@@ -106,6 +114,8 @@ pub(crate) struct Graph {
     product: Vec<f32>,
     /// Frames from a source frame entering the graph to its leaving the master.
     latency: usize,
+    /// Threads running stems' inserts beside the audio thread (see [`helper`]).
+    helpers: Option<Helpers>,
 }
 
 fn db_gain(db: f64) -> f64 {
@@ -116,6 +126,41 @@ impl Graph {
     /// Output latency in frames (PDC of the mix, the master chain and the limiter).
     pub(crate) fn latency(&self) -> usize {
         self.latency
+    }
+
+    /// Main thread: starts `count` helper threads to run, beside the audio thread, the
+    /// inserts of every stem whose chain listens to no sidechain key.
+    ///
+    /// # Errors
+    /// When a thread cannot be started.
+    pub(crate) fn start_helpers(&mut self, count: usize) -> Result<(), LiveError> {
+        let movable: Vec<usize> = (0..self.stems.len())
+            .filter(|&s| !self.stems[s].chain.is_empty() && !self.stems[s].chain.listens())
+            .collect();
+        if count == 0 || movable.len() < 2 {
+            return Ok(());
+        }
+        // Dealt within each wave, so every wave is shared out evenly.
+        let mut most = 0;
+        let mut per_helper = vec![0_usize; count];
+        for wave in &self.waves {
+            let in_wave = wave.iter().filter_map(|&node| match node {
+                Node::Stem(s) if movable.contains(&s) => Some(s),
+                _ => None,
+            });
+            for (k, si) in in_wave.enumerate() {
+                let thread = k % (count + 1);
+                if thread > 0 {
+                    self.stems[si].helper = Some(thread - 1);
+                    per_helper[thread - 1] += 1;
+                    most = most.max(per_helper[thread - 1]);
+                }
+            }
+        }
+        let helpers = Helpers::start(count, most)
+            .map_err(|e| LiveError::Session(format!("cannot start a stem helper thread: {e}")))?;
+        self.helpers = Some(helpers);
+        Ok(())
     }
 
     /// Channels of each playing track's source, in the order `process` takes them.
@@ -182,6 +227,9 @@ impl Graph {
         meters: &Meters,
     ) {
         let n = out.frames();
+        if let Some(helpers) = &self.helpers {
+            helpers.wake();
+        }
         for s in &mut self.stems {
             s.bus.set_frames(n);
             s.bus.clear();
@@ -200,10 +248,54 @@ impl Graph {
         self.mix.set_frames(n);
         self.mix.clear();
         for w in 0..self.waves.len() {
+            // Within a wave the tracks come first; then the stems' inserts (the helpers'
+            // share beside the audio thread's); then each stem's sends, meters and mix
+            // share, in wave order. No stem of a wave feeds another, so this is the order
+            // of one stem after the other.
             for i in 0..self.waves[w].len() {
-                match self.waves[w][i] {
-                    Node::Track(t) => self.process_track(t, &mut sources[t]),
-                    Node::Stem(s) => self.process_stem(s, meters),
+                if let Node::Track(t) = self.waves[w][i] {
+                    self.process_track(t, &mut sources[t]);
+                }
+            }
+            if let Some(helpers) = &mut self.helpers {
+                for &node in &self.waves[w] {
+                    if let Node::Stem(si) = node
+                        && let Some(h) = self.stems[si].helper
+                    {
+                        let s = &mut self.stems[si];
+                        helpers.queue(
+                            h,
+                            Job {
+                                stem: si,
+                                chain: std::mem::replace(&mut s.chain, Chain::empty()),
+                                bus: std::mem::take(&mut s.bus),
+                                reduction: 0.0,
+                            },
+                        );
+                    }
+                }
+            }
+            for &node in &self.waves[w] {
+                if let Node::Stem(si) = node
+                    && self.stems[si].helper.is_none()
+                {
+                    let s = &mut self.stems[si];
+                    s.chain.process(&mut s.bus, &self.keys);
+                    s.reduction = s.chain.gain_reduction_db();
+                }
+            }
+            if let Some(helpers) = &mut self.helpers {
+                let stems = &mut self.stems;
+                helpers.finish(|job| {
+                    let s = &mut stems[job.stem];
+                    s.chain = job.chain;
+                    s.bus = job.bus;
+                    s.reduction = job.reduction;
+                });
+            }
+            for i in 0..self.waves[w].len() {
+                if let Node::Stem(s) = self.waves[w][i] {
+                    self.process_stem(s, meters);
                 }
             }
             for &node in &self.waves[w] {
@@ -268,10 +360,10 @@ impl Graph {
         }
     }
 
+    /// A stem after its inserts: key tap, DJ filter, sends, fader, meters, into the mix.
     fn process_stem(&mut self, si: usize, meters: &Meters) {
         let n = self.mix.frames();
         let s = &mut self.stems[si];
-        s.chain.process(&mut s.bus, &self.keys);
         if let Some(tap) = &mut s.key_tap {
             tap.copy_from(&s.bus);
         }
@@ -318,7 +410,7 @@ impl Graph {
                 self.returns[ri].input.add_from(scratch, 1.0);
             }
         }
-        meters.stems[si].offer(&s.bus, s.chain.gain_reduction_db());
+        meters.stems[si].offer(&s.bus, s.reduction);
         s.out_align.process(&mut s.bus);
         self.mix.add_from(&s.bus, 1.0);
     }
