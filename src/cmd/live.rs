@@ -33,10 +33,10 @@ pub struct Args {
     /// Frames per audio block (the device buffer size).
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub block: usize,
-    /// Threads that run stems' inserts beside the audio thread [default: 1 on a machine
-    /// with two cores or more, else 0]. The sound is the same whatever the number.
-    #[arg(long, value_name = "N")]
-    pub helpers: Option<usize>,
+    /// Threads that run stems' inserts beside the audio thread (0: the audio thread runs
+    /// everything). The sound is the same whatever the number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub helpers: usize,
     /// Write the performance capture here [default: beside a file: output, as
     /// `<name>.automation`].
     #[arg(long, value_name = "FILE")]
@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> CmdResult {
     let options = LiveOptions {
         block: args.block,
         capture: capture.clone(),
-        helpers: args.helpers.unwrap_or_else(LiveOptions::default_helpers),
+        helpers: args.helpers,
     };
     let mut live = Live::new(&session, &options, &mut |note| eprintln!("{note}"))?;
     let handle = live.handle();
@@ -203,7 +203,7 @@ pub fn run(args: &Args) -> CmdResult {
 }
 
 /// `stemkit render SESSION --automation FILE`: replays a captured performance into
-/// `<out>/<capture name>.wav`, on `threads` threads (`render --threads`; 0 = the default).
+/// `<out>/<capture name>.wav`, on `threads` threads (`render --threads`; 0 = one per core).
 pub fn replay(
     session: &stemkit_session::Session,
     automation: &std::path::Path,
@@ -215,8 +215,9 @@ pub fn replay(
         .ok_or_else(|| format!("{}: not a file name", automation.display()))?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let path = out.join(name).with_extension("wav");
+    // The replay's helpers: the threads beyond the one driving the graph.
     let helpers = match threads {
-        0 => LiveOptions::default_helpers(),
+        0 => std::thread::available_parallelism().map_or(0, |n| n.get() - 1),
         n => n - 1,
     };
     let report = stemkit_live::render_automation_with(session, automation, &path, helpers)?;

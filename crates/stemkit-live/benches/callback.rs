@@ -6,8 +6,7 @@
 //!
 //! `tape|tube|clip|none` picks the saturation character (default tape; `none` leaves the
 //! saturation out), to show what each part of the chain costs; `helpers=N` the threads
-//! running stems' inserts beside the audio thread (default: 1 on two cores or more, as
-//! `stemkit live`).
+//! running stems' inserts beside the audio thread (default 0, as `stemkit live`).
 //!
 //! The callback runs paced in real time, as on a sound card, with the disk thread
 //! streaming the 16 sources beside it (looping, so the disk also reopens files); every
@@ -79,7 +78,7 @@ fn main() {
     let helpers = std::env::args()
         .skip(1)
         .find_map(|a| a.strip_prefix("helpers=").and_then(|n| n.parse().ok()))
-        .unwrap_or_else(LiveOptions::default_helpers);
+        .unwrap_or(0);
     let dir = tempfile::tempdir().expect("temp dir");
     for i in 0..STEMS {
         write_source(&dir.path().join(format!("s{i}.wav")), i as u64 + 1);

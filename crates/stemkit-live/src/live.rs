@@ -28,17 +28,12 @@ pub struct LiveOptions {
     pub block: usize,
     /// Where to write the performance capture, if anywhere.
     pub capture: Option<PathBuf>,
-    /// Threads that run stems' inserts beside the audio thread (0: the audio thread runs
-    /// everything). The output is the same whatever the number.
+    /// Threads that run stems' inserts beside the audio thread (0, the default: the audio
+    /// thread runs everything). The output is the same whatever the number. Helpers pay
+    /// off where waking a thread on another core is cheap and the stems are many; the
+    /// audio thread then also depends on their cores being scheduled in time (see
+    /// docs/PERFORMANCE.md for what they gave on a virtual machine).
     pub helpers: usize,
-}
-
-impl LiveOptions {
-    /// The default number of helpers: one on a machine with two cores or more.
-    #[must_use]
-    pub fn default_helpers() -> usize {
-        usize::from(std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
-    }
 }
 
 impl Default for LiveOptions {
@@ -46,7 +41,7 @@ impl Default for LiveOptions {
         Self {
             block: 256,
             capture: None,
-            helpers: Self::default_helpers(),
+            helpers: 0,
         }
     }
 }

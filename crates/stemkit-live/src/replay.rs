@@ -47,7 +47,7 @@ pub fn render_automation(
     automation: &Path,
     out: &Path,
 ) -> Result<ReplayReport, LiveError> {
-    render_automation_with(session, automation, out, LiveOptions::default_helpers())
+    render_automation_with(session, automation, out, LiveOptions::default().helpers)
 }
 
 /// [`render_automation`] with `helpers` threads running stems' inserts beside the one

@@ -148,7 +148,10 @@ impl Helpers {
                 }
             }
             polls = polls.wrapping_add(1);
-            if left > 0 && polls.is_multiple_of(4096) && self.threads.iter().any(JoinHandle::is_finished) {
+            if left > 0
+                && polls.is_multiple_of(4096)
+                && self.threads.iter().any(JoinHandle::is_finished)
+            {
                 panic!("a stem helper thread stopped");
             }
             std::hint::spin_loop();
