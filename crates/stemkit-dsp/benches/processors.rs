@@ -1,7 +1,9 @@
 //! Cost of each processor in ns per sample per channel (median of repeated runs).
 //!
-//! `cargo bench -p stemkit-dsp` — a plain `std::time` harness: the figures are for
-//! comparing processors and catching regressions, not for publication.
+//! `cargo bench -p stemkit-dsp [-- FILTER]` — a plain `std::time` harness: the figures are
+//! for comparing processors and catching regressions, not for publication. With a
+//! `FILTER`, only the cases whose label contains it run (and run ten times longer, for a
+//! profiler).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -111,8 +113,13 @@ fn main() {
     };
     let input = AudioBuffer::from_channels(&[noise(BLOCK * BLOCKS, 1), noise(BLOCK * BLOCKS, 2)]);
     let mut block = AudioBuffer::new(2, BLOCK);
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runs = if filter.is_some() { 10 * RUNS } else { RUNS };
     println!("{:<22} {:>12}", "processor", "ns/sample/ch");
     for (label, text) in CASES {
+        if filter.as_ref().is_some_and(|f| !label.contains(f.as_str())) {
+            continue;
+        }
         let spec: InsertSpec = toml::from_str(text).expect("bench case parses");
         let mut p = build(&spec, &ctx).expect("bench case builds");
         p.prepare(ProcessSpec {
@@ -120,8 +127,8 @@ fn main() {
             max_block: BLOCK,
             channels: 2,
         });
-        let mut times = Vec::with_capacity(RUNS);
-        for _ in 0..RUNS {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
             let start = Instant::now();
             for b in 0..BLOCKS {
                 for c in 0..2 {
@@ -134,7 +141,7 @@ fn main() {
             times.push(start.elapsed().as_secs_f64());
         }
         times.sort_by(f64::total_cmp);
-        let ns = times[RUNS / 2] * 1e9 / (BLOCK * BLOCKS * 2) as f64;
+        let ns = times[runs / 2] * 1e9 / (BLOCK * BLOCKS * 2) as f64;
         println!("{label:<22} {ns:>12.2}");
     }
 }

@@ -128,7 +128,6 @@ pub struct Eq {
     ramp_steps: u32,
     /// Samples until the next coefficient step while any slot is ramping.
     until_step: usize,
-    scratch: Vec<f64>,
 }
 
 impl Eq {
@@ -160,7 +159,6 @@ impl Eq {
             sample_rate: DEFAULT_RATE,
             ramp_steps: 1,
             until_step: RAMP_STEP,
-            scratch: Vec::new(),
         }
     }
 
@@ -207,21 +205,40 @@ impl Eq {
 
     /// Filters frames `start .. start + len` of every channel through the active slots,
     /// in `f64` from input to output.
+    ///
+    /// Frame by frame, every channel through every slot: each section's recursion waits on
+    /// its own last output, so running one section over the whole block is bound by that
+    /// latency, while interleaving the channels and the cascade gives the processor
+    /// independent work (the first section of the next frame does not wait for the last
+    /// of this one). Every sample meets the same operations in the same order either way.
     fn filter(&mut self, block: &mut AudioBuffer, start: usize, len: usize) {
         if !self.slots.iter().any(|s| s.active) {
             return;
         }
-        let scratch = &mut self.scratch[..len];
+        if block.channels() == 2 {
+            let (l, r) = block.stereo_mut();
+            let (l, r) = (&mut l[start..start + len], &mut r[start..start + len]);
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let (mut x, mut y) = (f64::from(*a), f64::from(*b));
+                for slot in self.slots.iter_mut().filter(|s| s.active) {
+                    let [sl, sr] = &mut slot.states[..] else {
+                        unreachable!("a stereo buffer has two states per slot");
+                    };
+                    x = sl.tick(&slot.now, x);
+                    y = sr.tick(&slot.now, y);
+                }
+                *a = x as f32;
+                *b = y as f32;
+            }
+            return;
+        }
         for (c, ch) in block.channels_mut().enumerate() {
-            let ch = &mut ch[start..start + len];
-            for (s, &x) in scratch.iter_mut().zip(ch.iter()) {
-                *s = f64::from(x);
-            }
-            for slot in self.slots.iter_mut().filter(|s| s.active) {
-                slot.states[c].run(&slot.now, scratch);
-            }
-            for (x, &s) in ch.iter_mut().zip(scratch.iter()) {
-                *x = s as f32;
+            for v in &mut ch[start..start + len] {
+                let mut x = f64::from(*v);
+                for slot in self.slots.iter_mut().filter(|s| s.active) {
+                    x = slot.states[c].tick(&slot.now, x);
+                }
+                *v = x as f32;
             }
         }
     }
@@ -232,7 +249,6 @@ impl Processor for Eq {
         self.sample_rate = spec.sample_rate;
         let ramp = RAMP_MS * 1e-3 * spec.sample_rate / RAMP_STEP as f64;
         self.ramp_steps = (ramp.ceil() as u32).max(1);
-        self.scratch = vec![0.0; spec.max_block];
         for (i, band) in self.bands.iter().enumerate() {
             for (slot, c) in self.slots[2 * i..2 * i + 2]
                 .iter_mut()

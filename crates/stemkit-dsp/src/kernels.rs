@@ -1,34 +1,57 @@
-//! The oversampler's hot loops, compiled twice: for the baseline instruction set and for
-//! AVX2, picked at run time by the CPU's feature flags.
+//! The oversampler's hot loops, compiled for the baseline instruction set, for AVX2 and
+//! for AVX-512F, picked at run time by the CPU's feature flags.
 //!
 //! Both versions run the same Rust code, so they give the same bits: each output is summed
 //! tap by tap in the same order whatever the vector width, and Rust never fuses a multiply
 //! and an add into an FMA on its own (the AVX2 build does not enable FMA either). Only the
 //! number of outputs kept in registers at once differs, which changes no result. Test
-//! `avx2_and_portable_agree` holds the two equal.
+//! `avx2_and_portable_agree` holds them equal.
 //!
 //! This module holds the workspace's only `unsafe`: the call of a function compiled for
-//! AVX2, made only after `is_x86_feature_detected!` found AVX2 (the detection is cached by
-//! the standard library, so the audio thread pays one relaxed atomic load).
+//! AVX2 or AVX-512F, made only after `is_x86_feature_detected!` found the feature (the
+//! detection is cached by the standard library, so the audio thread pays one relaxed
+//! atomic load).
 #![allow(unsafe_code)]
 
 /// `out[i] = Σ c · buf[h + i - k]` over the non-zero taps `(k, c)` in order: a FIR whose
 /// history (`h` samples) sits in front of the block in `buf`.
 pub(crate) fn fir(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+    fir_dispatch::<false>(taps, buf, h, out);
+}
+
+/// As [`fir`], adding onto what `out` holds: `out[i] += Σ ...`, the sum starting from
+/// `out[i]` and taking the taps in order.
+pub(crate) fn fir_add(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+    fir_dispatch::<true>(taps, buf, h, out);
+}
+
+fn fir_dispatch<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: `fir_avx512` needs nothing but AVX-512F, which the CPU has.
+        unsafe { fir_avx512::<ADD>(taps, buf, h, out) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: `fir_avx2` needs nothing but AVX2, which the CPU has (checked above).
-        unsafe { fir_avx2(taps, buf, h, out) };
+        unsafe { fir_avx2::<ADD>(taps, buf, h, out) };
         return;
     }
-    fir_grouped::<32>(taps, buf, h, out);
+    fir_grouped::<32, ADD>(taps, buf, h, out);
 }
 
 /// `u = tanh_f32(drive · u)`, plus `even · u²` when `even` is not zero, over a block.
 pub(crate) fn shape(block: &mut [f32], drive: f32, even: f32) {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: `shape_avx512` needs nothing but AVX-512F, which the CPU has.
+        unsafe { shape_avx512(block, drive, even) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: as in `fir`.
+        // SAFETY: `shape_avx2` needs nothing but AVX2, which the CPU has.
         unsafe { shape_avx2(block, drive, even) };
         return;
     }
@@ -37,9 +60,22 @@ pub(crate) fn shape(block: &mut [f32], drive: f32, even: f32) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn fir_avx2(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+fn fir_avx2<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
     // Eight 8-wide accumulators: as many sums in flight as the adders can take.
-    fir_grouped::<64>(taps, buf, h, out);
+    fir_grouped::<64, ADD>(taps, buf, h, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn fir_avx512<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+    // Four 16-wide accumulators: groups stay 64 long so 64-frame live blocks fill them.
+    fir_grouped::<64, ADD>(taps, buf, h, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn shape_avx512(block: &mut [f32], drive: f32, even: f32) {
+    shape_portable(block, drive, even);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -53,12 +89,20 @@ fn shape_avx2(block: &mut [f32], drive: f32, even: f32) {
 /// and add per vector and nothing is stored until the group is done. `LANES` is chosen so
 /// the group fills the vector registers of the instruction set without spilling.
 #[inline(always)]
-fn fir_grouped<const LANES: usize>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+fn fir_grouped<const LANES: usize, const ADD: bool>(
+    taps: &[(usize, f32)],
+    buf: &[f32],
+    h: usize,
+    out: &mut [f32],
+) {
     let done = out.len() - out.len() % LANES;
     let mut groups = out.chunks_exact_mut(LANES);
     for (g, group) in groups.by_ref().enumerate() {
         let start = h + g * LANES;
         let mut acc = [0.0_f32; LANES];
+        if ADD {
+            acc.copy_from_slice(group);
+        }
         for &(k, c) in taps {
             let x: &[f32; LANES] = buf[start - k..start - k + LANES]
                 .try_into()
@@ -71,7 +115,8 @@ fn fir_grouped<const LANES: usize>(taps: &[(usize, f32)], buf: &[f32], h: usize,
     }
     for (i, o) in groups.into_remainder().iter_mut().enumerate() {
         let at = h + done + i;
-        *o = taps.iter().fold(0.0, |a, &(k, c)| a + c * buf[at - k]);
+        let init = if ADD { *o } else { 0.0 };
+        *o = taps.iter().fold(init, |a, &(k, c)| a + c * buf[at - k]);
     }
 }
 
@@ -130,7 +175,7 @@ mod tests {
         }
     }
 
-    /// The AVX2 build against the portable one, bit for bit, over block sizes that leave
+    /// The AVX-512 or AVX2 build (whichever the CPU runs) against the portable one, bit for bit, over block sizes that leave
     /// every remainder (on a CPU without AVX2 there is nothing to compare).
     #[test]
     fn avx2_and_portable_agree() {
@@ -142,10 +187,13 @@ mod tests {
         for n in [1, 31, 32, 63, 64, 65, 200, 1024] {
             let buf = &x[..h + n];
             let mut portable = vec![0.0; n];
-            fir_grouped::<32>(&taps, buf, h, &mut portable);
+            fir_grouped::<32, false>(&taps, buf, h, &mut portable);
             let mut dispatched = vec![0.0; n];
             fir(&taps, buf, h, &mut dispatched);
             assert_eq!(bits(&portable), bits(&dispatched), "fir, n = {n}");
+            fir_grouped::<32, true>(&taps, buf, h, &mut portable);
+            fir_add(&taps, buf, h, &mut dispatched);
+            assert_eq!(bits(&portable), bits(&dispatched), "fir_add, n = {n}");
             let mut a = x[..n].to_vec();
             shape_portable(&mut a, 3.7, 0.2);
             let mut b = x[..n].to_vec();

@@ -35,41 +35,53 @@ pub const FACTOR: usize = 8;
 /// Kaiser β for 100 dB of stopband attenuation (Kaiser's formula 0.1102 (A - 8.7)).
 const BETA: f64 = 0.1102 * (100.0 - 8.7);
 
-/// A FIR over a stream processed in blocks. The history is kept in front of each block so
-/// every output reads one contiguous slice; the sum itself is [`kernels::fir`]. Every
-/// output is summed in tap order, whatever the block size.
+/// A filter's non-zero taps with their indices: every other tap of a half-band filter is
+/// an exact zero and is skipped.
 #[derive(Clone)]
-struct Fir {
-    /// The non-zero taps and their indices (every other tap of a half-band filter is an
-    /// exact zero and is skipped).
-    taps: Vec<(usize, f32)>,
-    /// Filter length minus one: how much history is kept.
-    history: usize,
-    /// The last `history` inputs, then room for a block.
-    buf: Vec<f32>,
-}
+struct Taps(Vec<(usize, f32)>);
 
-impl Fir {
-    fn new(taps: &[f32], max_block: usize) -> Self {
-        let history = taps.len() - 1;
-        Self {
-            taps: taps
-                .iter()
+impl Taps {
+    fn of(taps: &[f32]) -> Self {
+        Self(
+            taps.iter()
                 .copied()
                 .enumerate()
                 .filter(|&(_, c)| c != 0.0)
                 .collect(),
+        )
+    }
+}
+
+/// A FIR's input stream processed in blocks: the last `history` samples are kept in front
+/// of each block, so every output of [`kernels::fir`] reads one contiguous slice and the
+/// filters that share an input (the two phases of an interpolator) share the buffer.
+#[derive(Clone)]
+struct Stream {
+    history: usize,
+    buf: Vec<f32>,
+}
+
+impl Stream {
+    fn new(history: usize, max_block: usize) -> Self {
+        Self {
             history,
             buf: vec![0.0; history + max_block],
         }
     }
 
-    /// `out[i] = Σ taps[k] · input[i - k]`, continuing the previous block.
-    fn run(&mut self, input: &[f32], out: &mut [f32]) {
-        let (h, n) = (self.history, input.len());
-        self.buf[h..h + n].copy_from_slice(input);
-        kernels::fir(&self.taps, &self.buf[..h + n], h, out);
-        self.buf.copy_within(n..n + h, 0);
+    /// Where the next `n` input samples go.
+    fn block_mut(&mut self, n: usize) -> &mut [f32] {
+        &mut self.buf[self.history..self.history + n]
+    }
+
+    /// History and the block of `n`.
+    fn view(&self, n: usize) -> &[f32] {
+        &self.buf[..self.history + n]
+    }
+
+    /// After a block of `n`: its end becomes the history.
+    fn advance(&mut self, n: usize) {
+        self.buf.copy_within(n..n + self.history, 0);
     }
 
     fn clear(&mut self) {
@@ -122,11 +134,12 @@ fn kaiser_lowpass(len: usize, cutoff: f64) -> Vec<f32> {
 }
 
 /// Doubles the rate: zero-stuffing followed by the low-pass, computed as two polyphase
-/// branches so no multiplication by a stuffed zero is done.
+/// branches over one input stream so no multiplication by a stuffed zero is done.
 #[derive(Clone)]
 struct Up2 {
-    even: Fir,
-    odd: Fir,
+    even: Taps,
+    odd: Taps,
+    input: Stream,
     scratch: [Vec<f32>; 2],
 }
 
@@ -136,9 +149,12 @@ impl Up2 {
         let phase = |skip: usize| -> Vec<f32> {
             taps.iter().skip(skip).step_by(2).map(|h| 2.0 * h).collect()
         };
+        let (even, odd) = (phase(0), phase(1));
+        let history = even.len().max(odd.len()) - 1;
         Self {
-            even: Fir::new(&phase(0), max_block),
-            odd: Fir::new(&phase(1), max_block),
+            even: Taps::of(&even),
+            odd: Taps::of(&odd),
+            input: Stream::new(history, max_block),
             scratch: [vec![0.0; max_block], vec![0.0; max_block]],
         }
     }
@@ -146,30 +162,34 @@ impl Up2 {
     /// `input` (n samples) to `out` (2n samples).
     fn process(&mut self, input: &[f32], out: &mut [f32]) {
         let n = input.len();
+        self.input.block_mut(n).copy_from_slice(input);
+        let (h, x) = (self.input.history, self.input.view(n));
         let [e, o] = &mut self.scratch;
-        self.even.run(input, &mut e[..n]);
-        self.odd.run(input, &mut o[..n]);
+        kernels::fir(&self.even.0, x, h, &mut e[..n]);
+        kernels::fir(&self.odd.0, x, h, &mut o[..n]);
         for ((pair, &a), &b) in out.chunks_exact_mut(2).zip(&e[..n]).zip(&o[..n]) {
             pair[0] = a;
             pair[1] = b;
         }
+        self.input.advance(n);
     }
 
     fn clear(&mut self) {
-        self.even.clear();
-        self.odd.clear();
+        self.input.clear();
     }
 }
 
 /// Halves the rate: the low-pass evaluated only at the kept (even) high-rate instants,
 /// `w[i] = Σ g[j] v[2i - j]`, split into the even taps over the even inputs and the odd
-/// taps over the odd inputs (one input later, hence the leading zero tap).
+/// taps over the odd inputs (one input later, hence the leading zero tap); the input is
+/// split straight into the two branches' streams, and the odd branch adds onto the even
+/// one's output.
 #[derive(Clone)]
 struct Down2 {
-    even: Fir,
-    odd: Fir,
-    split: [Vec<f32>; 2],
-    scratch: Vec<f32>,
+    even: Taps,
+    odd: Taps,
+    even_in: Stream,
+    odd_in: Stream,
 }
 
 impl Down2 {
@@ -179,31 +199,40 @@ impl Down2 {
             .chain(taps.iter().skip(1).step_by(2).copied())
             .collect();
         Self {
-            even: Fir::new(&even, max_block),
-            odd: Fir::new(&odd, max_block),
-            split: [vec![0.0; max_block], vec![0.0; max_block]],
-            scratch: vec![0.0; max_block],
+            even_in: Stream::new(even.len() - 1, max_block),
+            odd_in: Stream::new(odd.len() - 1, max_block),
+            even: Taps::of(&even),
+            odd: Taps::of(&odd),
         }
     }
 
     /// `input` (2n samples) to `out` (n samples).
     fn process(&mut self, input: &[f32], out: &mut [f32]) {
         let n = out.len();
-        let [e, o] = &mut self.split;
-        for ((pair, a), b) in input.chunks_exact(2).zip(&mut e[..n]).zip(&mut o[..n]) {
+        let pairs = input.chunks_exact(2);
+        let split = self
+            .even_in
+            .block_mut(n)
+            .iter_mut()
+            .zip(self.odd_in.block_mut(n));
+        for ((a, b), pair) in split.zip(pairs) {
             *a = pair[0];
             *b = pair[1];
         }
-        self.even.run(&e[..n], out);
-        self.odd.run(&o[..n], &mut self.scratch[..n]);
-        for (y, &v) in out.iter_mut().zip(&self.scratch[..n]) {
-            *y += v;
-        }
+        kernels::fir(
+            &self.even.0,
+            self.even_in.view(n),
+            self.even_in.history,
+            out,
+        );
+        kernels::fir_add(&self.odd.0, self.odd_in.view(n), self.odd_in.history, out);
+        self.even_in.advance(n);
+        self.odd_in.advance(n);
     }
 
     fn clear(&mut self) {
-        self.even.clear();
-        self.odd.clear();
+        self.even_in.clear();
+        self.odd_in.clear();
     }
 }
 
@@ -403,33 +432,43 @@ mod tests {
         }
     }
 
-    /// The grouped FIR against the textbook double loop, over block sizes that leave every
-    /// remainder, with a half-band (zero taps skipped) and an even-length filter.
+    /// The streamed FIR against the textbook double loop, over block sizes that leave every
+    /// remainder, with a half-band (zero taps skipped) and an even-length filter; and the
+    /// accumulating form, which adds onto what the output holds.
     #[test]
     fn grouped_fir_equals_the_direct_sum() {
         for taps in [kaiser_lowpass(31, 0.25), kaiser_lowpass(20, 0.25)] {
             let x: Vec<f32> = (0..3000)
                 .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
                 .collect();
-            let mut fir = Fir::new(&taps, 128);
+            let nonzero = Taps::of(&taps);
+            let mut stream = Stream::new(taps.len() - 1, 128);
             let mut y = vec![0.0; x.len()];
+            let mut added: Vec<f32> = (0..x.len()).map(|i| i as f32 * 0.01).collect();
             let mut pos = 0;
             for len in [1, 128, 17, 16, 15, 33, 64].into_iter().cycle() {
                 if pos == x.len() {
                     break;
                 }
                 let len = len.min(x.len() - pos);
-                fir.run(&x[pos..pos + len], &mut y[pos..pos + len]);
+                stream.block_mut(len).copy_from_slice(&x[pos..pos + len]);
+                let view = stream.view(len);
+                kernels::fir(&nonzero.0, view, stream.history, &mut y[pos..pos + len]);
+                kernels::fir_add(&nonzero.0, view, stream.history, &mut added[pos..pos + len]);
+                stream.advance(len);
                 pos += len;
             }
-            for (i, &v) in y.iter().enumerate() {
+            for (i, (&v, &a)) in y.iter().zip(&added).enumerate() {
                 let mut direct = 0.0_f32;
+                let mut onto = i as f32 * 0.01;
                 for (k, &c) in taps.iter().enumerate() {
                     if k <= i && c != 0.0 {
                         direct += c * x[i - k];
+                        onto += c * x[i - k];
                     }
                 }
                 assert_eq!(v.to_bits(), direct.to_bits(), "sample {i}");
+                assert_eq!(a.to_bits(), onto.to_bits(), "sample {i}, accumulated");
             }
         }
     }
