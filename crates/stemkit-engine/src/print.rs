@@ -30,6 +30,8 @@ pub(crate) struct Component {
     pub(crate) aligned: AudioBuffer,
     /// The aligned block as integer codes (integer output only).
     codes: Vec<Vec<i32>>,
+    /// Aligned and not yet quantised.
+    pending: bool,
 }
 
 impl Component {
@@ -53,15 +55,31 @@ impl Component {
             quant,
             aligned: AudioBuffer::new(channels, max_block),
             codes: vec![vec![0; max_block]; channels],
+            pending: false,
         }
     }
 
-    /// Takes this block's output of the bus, aligns and quantises it. With `split`, the
-    /// two channels of a stereo component are quantised on two threads (for renders with
-    /// fewer components than threads); the codes are the same either way.
+    /// Takes this block's output of the bus, aligns and quantises it.
     pub(crate) fn take(&mut self, src: &AudioBuffer, split: bool) {
+        self.align(src);
+        self.quantise(split);
+    }
+
+    /// Copies this block's output of the bus and aligns it: after this the bus may move on
+    /// to the next block while [`Component::quantise`] works on the copy.
+    pub(crate) fn align(&mut self, src: &AudioBuffer) {
         self.aligned.copy_from(src);
         self.align.process(&mut self.aligned);
+        self.pending = true;
+    }
+
+    /// Quantises the block [`Component::align`] took, if any. With `split`, the two
+    /// channels of a stereo component are quantised on two threads (for renders with
+    /// fewer components than threads); the codes are the same either way.
+    pub(crate) fn quantise(&mut self, split: bool) {
+        if !std::mem::take(&mut self.pending) {
+            return;
+        }
         let n = self.aligned.frames();
         if let (true, [ql, qr], [cl, cr]) = (split, &mut self.quant[..], &mut self.codes[..]) {
             let (l, r) = (self.aligned.channel(0), self.aligned.channel(1));
@@ -220,8 +238,9 @@ impl OutFile {
         (first as usize, count as usize)
     }
 
-    pub(crate) fn done(&self, length: u64) -> bool {
-        self.written >= length
+    /// Whether the file is complete once the block at `t0` is written.
+    pub(crate) fn done_after(&self, t0: u64, n: usize, length: u64) -> bool {
+        self.written + self.window(t0, n, length).1 as u64 >= length
     }
 
     /// Sums this file's components for the block and writes what falls in the file.

@@ -445,6 +445,9 @@ pub fn render(
         .map_err(|e| EngineError::Session(format!("cannot start the render threads: {e}")))?;
     let integer = out.bit_depth.is_integer();
     let (tx, rx) = std::sync::mpsc::channel::<(u64, u64)>();
+    // Two stages overlap: while block k is quantised, mastered, written and null-tested,
+    // the graph already runs block k + 1 (each stage on the pool). The graph's outputs for
+    // block k are copied into the components first, so the stages share nothing.
     let mut run =
         |tx: std::sync::mpsc::Sender<(u64, u64)>| -> Result<(Option<u64>, f32), EngineError> {
             let mut length = length;
@@ -453,40 +456,22 @@ pub fn render(
             let mut float_residual = 0.0_f32;
             // Fewer components than threads: each splits its channels instead.
             let split = comps.len() < rayon::current_num_threads();
+            let n = block;
+            graph.process(t0, n)?;
             loop {
-                let n = block;
-                graph.process(t0, n)?;
                 comps
                     .par_iter_mut()
                     .zip(&taps)
                     .for_each(|(comp, tap)| match *tap {
-                        Tap::Stem(s) => comp.take(graph.stem_output(s), split),
+                        Tap::Stem(s) => comp.align(graph.stem_output(s)),
                         Tap::Return(r) => {
                             if let Some(g) = &graph.returns[r].global {
-                                comp.take(&g.input, split);
+                                comp.align(&g.input);
                             }
                         }
-                        Tap::Share(r, k) => comp.take(&graph.returns[r].shares[k].1.input, split),
+                        Tap::Share(r, k) => comp.align(&graph.returns[r].shares[k].1.input),
                         Tap::Master => {}
                     });
-                if let (Some(m), Some(res)) = (&mut master, master_out) {
-                    m.mix.set_frames(n);
-                    m.mix.clear();
-                    for &p in &mix_parts {
-                        m.mix.add_from(&comps[p].aligned, 1.0);
-                    }
-                    for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
-                        buf.copy_from(&comps[p].aligned);
-                    }
-                    m.process();
-                    for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
-                        comps[c].take(buf, false);
-                    }
-                    comps[res].take(&m.residual, false);
-                    if consistent {
-                        float_residual = float_residual.max(m.residual.peak());
-                    }
-                }
 
                 // Automatic tail: stop once every bus has been quiet for the hold time.
                 let file_end = (t0 + n as u64).saturating_sub(common64);
@@ -498,23 +483,55 @@ pub fn render(
                     }
                 }
                 let len_now = length.unwrap_or(u64::MAX);
-                files
-                    .par_iter_mut()
-                    .try_for_each(|f| f.write_block(&comps, t0, n, len_now))?;
-                // Null tests from the very samples written.
-                for ns in &mut nulls {
-                    let count = files[ns.mix].block_count(t0, n, len_now);
-                    if count > 0 {
-                        ns.acc.add(&files, ns.mix, &ns.set, count, integer);
+                let next = t0 + n as u64;
+                let finished =
+                    length.is_some_and(|len| files.iter().all(|f| f.done_after(t0, n, len)));
+                let mut print = || -> Result<(), EngineError> {
+                    comps.par_iter_mut().for_each(|c| c.quantise(split));
+                    if let (Some(m), Some(res)) = (&mut master, master_out) {
+                        m.mix.set_frames(n);
+                        m.mix.clear();
+                        for &p in &mix_parts {
+                            m.mix.add_from(&comps[p].aligned, 1.0);
+                        }
+                        for (buf, &p) in m.parts.iter_mut().zip(&mix_parts) {
+                            buf.copy_from(&comps[p].aligned);
+                        }
+                        m.process();
+                        for (buf, &c) in m.parts.iter().zip(&mastered_comp) {
+                            comps[c].take(buf, false);
+                        }
+                        comps[res].take(&m.residual, false);
+                        if consistent {
+                            float_residual = float_residual.max(m.residual.peak());
+                        }
                     }
+                    files
+                        .par_iter_mut()
+                        .try_for_each(|f| f.write_block(&comps, t0, n, len_now))?;
+                    // Null tests from the very samples written.
+                    for ns in &mut nulls {
+                        let count = files[ns.mix].block_count(t0, n, len_now);
+                        if count > 0 {
+                            ns.acc.add(&files, ns.mix, &ns.set, count, integer);
+                        }
+                    }
+                    Ok(())
+                };
+                if finished {
+                    print()?;
+                } else {
+                    let (printed, processed) = rayon::join(print, || graph.process(next, n));
+                    printed?;
+                    processed?;
                 }
-                t0 += n as u64;
+                t0 = next;
                 // The receiver only goes away with the render itself.
                 let _ = tx.send((
                     t0.saturating_sub(common64).min(len_now),
                     length.unwrap_or(estimate),
                 ));
-                if length.is_some_and(|len| files.iter().all(|f| f.done(len))) {
+                if finished {
                     return Ok((length, float_residual));
                 }
             }
