@@ -11,6 +11,8 @@
 //! in `f64` for every value a 24-bit code can take); baseline x86-64 has no rounding
 //! instruction, and `f64::round` would be a library call per sample.
 
+use crate::kernels;
+
 /// Whether to add dither before rounding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DitherKind {
@@ -69,7 +71,7 @@ impl Quantizer {
 
     /// TPDF noise for sample `index` of the sequence, in LSB: the difference of two
     /// uniforms on [0, 1) with 32 bits each (the two 1.0 offsets cancel exactly).
-    #[inline]
+    #[inline(always)]
     fn tpdf(&self, index: u64) -> f64 {
         let r = splitmix(self.seed.wrapping_add(index.wrapping_mul(GOLDEN)));
         let a = f64::from_bits(ONE_BITS | ((r & 0xFFFF_FFFF) << 20));
@@ -77,13 +79,16 @@ impl Quantizer {
         a - b
     }
 
-    /// The code for `x` with noise `d`, and whether it clipped.
-    #[inline]
+    /// The code for `x` with noise `d`, and whether it clipped. NaN gives 0, unclipped.
+    /// Branch-free, and the integer comes out of the rounding constant's low mantissa bits
+    /// (exact for every in-range code), so a loop of these vectorises.
+    #[inline(always)]
     fn code(&self, x: f32, d: f64) -> (i32, bool) {
         let v = (f64::from(x) * self.scale + d + ROUNDER) - ROUNDER;
         let clipped = v > self.max || v < self.min;
-        // NaN stays NaN through the clamp and casts to 0.
-        (v.clamp(self.min, self.max) as i32, clipped)
+        let v = if v.is_nan() { 0.0 } else { v };
+        let v = v.max(self.min).min(self.max);
+        ((v + ROUNDER).to_bits() as u32 as i32, clipped)
     }
 
     /// One sample as an integer code, full scale ±1.0 ↦ ±2^(bits-1); out-of-range values
@@ -104,15 +109,13 @@ impl Quantizer {
     /// A block of samples to codes (`codes` as long as `input`), continuing the noise
     /// sequence: the codes do not depend on how a stream is cut into blocks.
     pub fn quantize_block(&mut self, input: &[f32], codes: &mut [i32]) {
-        let start = self.position;
-        let tpdf = self.kind == DitherKind::Tpdf;
         let mut clipped = 0;
-        for ((i, code), &x) in (start..).zip(codes.iter_mut()).zip(input) {
-            let d = if tpdf { self.tpdf(i) } else { 0.0 };
-            let (c, clip) = self.code(x, d);
-            *code = c;
-            clipped += u64::from(clip);
-        }
+        kernels::best(Block {
+            quantizer: self,
+            input,
+            codes,
+            clipped: &mut clipped,
+        });
         self.position += input.len() as u64;
         self.clipped += clipped;
     }
@@ -130,6 +133,44 @@ impl Quantizer {
     }
 }
 
+/// One call of [`Quantizer::quantize_block`], for [`kernels::best`]: integer hashing and
+/// exact arithmetic, so every build gives the same codes.
+struct Block<'a> {
+    quantizer: &'a Quantizer,
+    input: &'a [f32],
+    codes: &'a mut [i32],
+    clipped: &'a mut u64,
+}
+
+impl kernels::Kernel for Block<'_> {
+    #[inline(always)]
+    fn run(self) {
+        // The noise of a chunk first (a hash per sample, no serial dependency), then the
+        // arithmetic: two loops the compiler vectorises.
+        const CHUNK: usize = 256;
+        let q = self.quantizer;
+        let mut noise = [0.0_f64; CHUNK];
+        let mut position = q.position;
+        let mut clipped = 0_u64;
+        for (x, c) in self.input.chunks(CHUNK).zip(self.codes.chunks_mut(CHUNK)) {
+            let noise = &mut noise[..x.len()];
+            if q.kind == DitherKind::Tpdf {
+                for (i, d) in (position..).zip(noise.iter_mut()) {
+                    *d = q.tpdf(i);
+                }
+            }
+            for ((code, &x), &d) in c.iter_mut().zip(x).zip(noise.iter()) {
+                let (v, clip) = q.code(x, d);
+                *code = v;
+                clipped += u64::from(clip);
+            }
+            position += x.len() as u64;
+        }
+        *self.clipped = clipped;
+    }
+}
+
+#[inline(always)]
 fn splitmix(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(GOLDEN);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -1,5 +1,7 @@
-//! The oversampler's hot loops, compiled for the baseline instruction set, for AVX2 and
-//! for AVX-512F, picked at run time by the CPU's feature flags.
+//! The hot loops, compiled for the baseline instruction set, for AVX2 and for AVX-512,
+//! picked at run time by the CPU's feature flags: the oversampler's FIR and `tanh`
+//! shaping here, and any loop elsewhere in the crate that implements [`Kernel`] (the
+//! quantiser's block).
 //!
 //! Both versions run the same Rust code, so they give the same bits: each output is summed
 //! tap by tap in the same order whatever the vector width, and Rust never fuses a multiply
@@ -56,6 +58,44 @@ pub(crate) fn shape(block: &mut [f32], drive: f32, even: f32) {
         return;
     }
     shape_portable(block, drive, even);
+}
+
+/// A loop to build for the best instruction set the CPU has: [`best`] calls `run`
+/// inlined into an AVX-512 build (F and DQ: 64-bit integer multiplies), an AVX2 build or
+/// the portable one. The loop must not use `mul_add`, so all builds give the same bits.
+pub(crate) trait Kernel {
+    fn run(self);
+}
+
+/// Runs `kernel` built for AVX-512 or AVX2 when the CPU has it, else the portable build.
+pub(crate) fn best<K: Kernel>(kernel: K) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+    {
+        // SAFETY: `run_avx512` needs nothing but AVX-512F and DQ, which the CPU has.
+        unsafe { run_avx512(kernel) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `run_avx2` needs nothing but AVX2, which the CPU has.
+        unsafe { run_avx2(kernel) };
+        return;
+    }
+    kernel.run();
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn run_avx512<K: Kernel>(kernel: K) {
+    kernel.run();
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_avx2<K: Kernel>(kernel: K) {
+    kernel.run();
 }
 
 #[cfg(target_arch = "x86_64")]
