@@ -11,7 +11,7 @@
 //! in `f64` for every value a 24-bit code can take); baseline x86-64 has no rounding
 //! instruction, and `f64::round` would be a library call per sample.
 
-use crate::kernels;
+use stemkit_simd::{Isa, Kernel};
 
 /// Whether to add dither before rounding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Quantizer {
     /// sequence: the codes do not depend on how a stream is cut into blocks.
     pub fn quantize_block(&mut self, input: &[f32], codes: &mut [i32]) {
         let mut clipped = 0;
-        kernels::best(Block {
+        stemkit_simd::best(Block {
             quantizer: self,
             input,
             codes,
@@ -133,8 +133,8 @@ impl Quantizer {
     }
 }
 
-/// One call of [`Quantizer::quantize_block`], for [`kernels::best`]: integer hashing and
-/// exact arithmetic, so every build gives the same codes.
+/// One call of [`Quantizer::quantize_block`], for [`stemkit_simd::best`]: integer hashing
+/// and exact arithmetic, so every build gives the same codes.
 struct Block<'a> {
     quantizer: &'a Quantizer,
     input: &'a [f32],
@@ -142,9 +142,9 @@ struct Block<'a> {
     clipped: &'a mut u64,
 }
 
-impl kernels::Kernel for Block<'_> {
+impl Kernel for Block<'_> {
     #[inline(always)]
-    fn run(self) {
+    fn run(self, _isa: Isa) {
         // The noise of a chunk first (a hash per sample, no serial dependency), then the
         // arithmetic: two loops the compiler vectorises.
         const CHUNK: usize = 256;

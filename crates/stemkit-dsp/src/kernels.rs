@@ -1,127 +1,66 @@
-//! The hot loops, compiled for the baseline instruction set, for AVX2 and for AVX-512,
-//! picked at run time by the CPU's feature flags: the oversampler's FIR and `tanh`
-//! shaping here, and any loop elsewhere in the crate that implements [`Kernel`] (the
-//! quantiser's block).
+//! The oversampler's hot loops, run through [`stemkit_simd::best`] so they are built for
+//! AVX-512 and AVX2 beside the baseline.
 //!
-//! Both versions run the same Rust code, so they give the same bits: each output is summed
-//! tap by tap in the same order whatever the vector width, and Rust never fuses a multiply
-//! and an add into an FMA on its own (the AVX2 build does not enable FMA either). Only the
-//! number of outputs kept in registers at once differs, which changes no result. Test
-//! `avx2_and_portable_agree` holds them equal.
-//!
-//! This module holds the workspace's only `unsafe`: the call of a function compiled for
-//! AVX2 or AVX-512F, made only after `is_x86_feature_detected!` found the feature (the
-//! detection is cached by the standard library, so the audio thread pays one relaxed
-//! atomic load).
-#![allow(unsafe_code)]
+//! Every build gives the same bits: each output is summed tap by tap in the same order
+//! whatever the vector width, and nothing uses `mul_add`. Only the number of outputs kept
+//! in registers at once differs with the instruction set, which changes no result. Test
+//! `wide_and_portable_agree` holds the builds equal.
+
+use stemkit_simd::{Isa, Kernel};
 
 /// `out[i] = Σ c · buf[h + i - k]` over the non-zero taps `(k, c)` in order: a FIR whose
 /// history (`h` samples) sits in front of the block in `buf`.
 pub(crate) fn fir(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
-    fir_dispatch::<false>(taps, buf, h, out);
+    stemkit_simd::best(Fir::<false> { taps, buf, h, out });
 }
 
 /// As [`fir`], adding onto what `out` holds: `out[i] += Σ ...`, the sum starting from
 /// `out[i]` and taking the taps in order.
 pub(crate) fn fir_add(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
-    fir_dispatch::<true>(taps, buf, h, out);
-}
-
-fn fir_dispatch<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: `fir_avx512` needs nothing but AVX-512F, which the CPU has.
-        unsafe { fir_avx512::<ADD>(taps, buf, h, out) };
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: `fir_avx2` needs nothing but AVX2, which the CPU has (checked above).
-        unsafe { fir_avx2::<ADD>(taps, buf, h, out) };
-        return;
-    }
-    fir_grouped::<32, ADD>(taps, buf, h, out);
+    stemkit_simd::best(Fir::<true> { taps, buf, h, out });
 }
 
 /// `u = tanh_f32(drive · u)`, plus `even · u²` when `even` is not zero, over a block.
 pub(crate) fn shape(block: &mut [f32], drive: f32, even: f32) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: `shape_avx512` needs nothing but AVX-512F, which the CPU has.
-        unsafe { shape_avx512(block, drive, even) };
-        return;
+    stemkit_simd::best(Shape { block, drive, even });
+}
+
+struct Fir<'a, const ADD: bool> {
+    taps: &'a [(usize, f32)],
+    buf: &'a [f32],
+    h: usize,
+    out: &'a mut [f32],
+}
+
+impl<const ADD: bool> Kernel for Fir<'_, ADD> {
+    #[inline(always)]
+    fn run(self, isa: Isa) {
+        match isa {
+            // Eight 4-wide accumulators in the sixteen SSE registers.
+            Isa::Portable => fir_grouped::<32, ADD>(self.taps, self.buf, self.h, self.out),
+            // Eight 8-wide or four 16-wide accumulators: groups stay 64 long so that
+            // 64-frame live blocks fill them.
+            Isa::Avx2 | Isa::Avx512 => {
+                fir_grouped::<64, ADD>(self.taps, self.buf, self.h, self.out);
+            }
+        }
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: `shape_avx2` needs nothing but AVX2, which the CPU has.
-        unsafe { shape_avx2(block, drive, even) };
-        return;
+}
+
+struct Shape<'a> {
+    block: &'a mut [f32],
+    drive: f32,
+    even: f32,
+}
+
+impl Kernel for Shape<'_> {
+    #[inline(always)]
+    fn run(self, _isa: Isa) {
+        for u in self.block {
+            let t = tanh_f32(self.drive * *u);
+            *u = t + self.even * t * t;
+        }
     }
-    shape_portable(block, drive, even);
-}
-
-/// A loop to build for the best instruction set the CPU has: [`best`] calls `run`
-/// inlined into an AVX-512 build (F and DQ: 64-bit integer multiplies), an AVX2 build or
-/// the portable one. The loop must not use `mul_add`, so all builds give the same bits.
-pub(crate) trait Kernel {
-    fn run(self);
-}
-
-/// Runs `kernel` built for AVX-512 or AVX2 when the CPU has it, else the portable build.
-pub(crate) fn best<K: Kernel>(kernel: K) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-    {
-        // SAFETY: `run_avx512` needs nothing but AVX-512F and DQ, which the CPU has.
-        unsafe { run_avx512(kernel) };
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: `run_avx2` needs nothing but AVX2, which the CPU has.
-        unsafe { run_avx2(kernel) };
-        return;
-    }
-    kernel.run();
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq")]
-fn run_avx512<K: Kernel>(kernel: K) {
-    kernel.run();
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn run_avx2<K: Kernel>(kernel: K) {
-    kernel.run();
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn fir_avx2<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
-    // Eight 8-wide accumulators: as many sums in flight as the adders can take.
-    fir_grouped::<64, ADD>(taps, buf, h, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn fir_avx512<const ADD: bool>(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
-    // Four 16-wide accumulators: groups stay 64 long so 64-frame live blocks fill them.
-    fir_grouped::<64, ADD>(taps, buf, h, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn shape_avx512(block: &mut [f32], drive: f32, even: f32) {
-    shape_portable(block, drive, even);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn shape_avx2(block: &mut [f32], drive: f32, even: f32) {
-    shape_portable(block, drive, even);
 }
 
 /// Outputs are computed `LANES` at a time, each group summing tap after tap in registers
@@ -157,14 +96,6 @@ fn fir_grouped<const LANES: usize, const ADD: bool>(
         let at = h + done + i;
         let init = if ADD { *o } else { 0.0 };
         *o = taps.iter().fold(init, |a, &(k, c)| a + c * buf[at - k]);
-    }
-}
-
-#[inline(always)]
-fn shape_portable(block: &mut [f32], drive: f32, even: f32) {
-    for u in block {
-        let t = tanh_f32(drive * *u);
-        *u = t + even * t * t;
     }
 }
 
@@ -215,10 +146,10 @@ mod tests {
         }
     }
 
-    /// The AVX-512 or AVX2 build (whichever the CPU runs) against the portable one, bit for bit, over block sizes that leave
-    /// every remainder (on a CPU without AVX2 there is nothing to compare).
+    /// The build the CPU runs against the portable one, bit for bit, over block sizes that
+    /// leave every remainder (on a CPU with neither AVX2 nor AVX-512 both are the same).
     #[test]
-    fn avx2_and_portable_agree() {
+    fn wide_and_portable_agree() {
         let x: Vec<f32> = (0..4096)
             .map(|i| ((i * 7919) % 1000) as f32 / 400.0 - 1.25)
             .collect();
@@ -226,24 +157,39 @@ mod tests {
         let h = 80;
         for n in [1, 31, 32, 63, 64, 65, 200, 1024] {
             let buf = &x[..h + n];
-            let mut portable = vec![0.0; n];
-            fir_grouped::<32, false>(&taps, buf, h, &mut portable);
-            let mut dispatched = vec![0.0; n];
-            fir(&taps, buf, h, &mut dispatched);
-            assert_eq!(bits(&portable), bits(&dispatched), "fir, n = {n}");
-            fir_grouped::<32, true>(&taps, buf, h, &mut portable);
-            fir_add(&taps, buf, h, &mut dispatched);
-            assert_eq!(bits(&portable), bits(&dispatched), "fir_add, n = {n}");
+            for add in [false, true] {
+                let mut portable = x[..n].to_vec();
+                let mut wide = portable.clone();
+                if add {
+                    stemkit_simd::portable(Fir::<true> {
+                        taps: &taps,
+                        buf,
+                        h,
+                        out: &mut portable,
+                    });
+                    fir_add(&taps, buf, h, &mut wide);
+                } else {
+                    stemkit_simd::portable(Fir::<false> {
+                        taps: &taps,
+                        buf,
+                        h,
+                        out: &mut portable,
+                    });
+                    fir(&taps, buf, h, &mut wide);
+                }
+                assert_eq!(bits(&portable), bits(&wide), "fir (add {add}), n = {n}");
+            }
             let mut a = x[..n].to_vec();
-            shape_portable(&mut a, 3.7, 0.2);
+            stemkit_simd::portable(Shape {
+                block: &mut a,
+                drive: 3.7,
+                even: 0.2,
+            });
             let mut b = x[..n].to_vec();
             shape(&mut b, 3.7, 0.2);
             assert_eq!(bits(&a), bits(&b), "shape, n = {n}");
         }
-        println!(
-            "avx2: {}",
-            cfg!(target_arch = "x86_64") && std::arch::is_x86_feature_detected!("avx2")
-        );
+        println!("wide build: {:?}", stemkit_simd::detected());
     }
 
     fn bits(v: &[f32]) -> Vec<u32> {

@@ -1,8 +1,7 @@
 //! stemkit's processors (DESIGN §4), each behind the [`stemkit_core::Processor`] trait so
 //! it can sit on a track, a stem, a return or the master, plus the dither used when a
 //! print is quantised.
-// `unsafe` is denied everywhere but in `kernels`, which calls its AVX2 builds after detection.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod biquad;
 mod build;

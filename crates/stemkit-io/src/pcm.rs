@@ -290,8 +290,36 @@ fn parse_fmt(f: &[u8]) -> Option<(Encoding, usize, u32)> {
         .then_some((encoding, channels, rate))
 }
 
-/// Deinterleaves and converts `n` frames of `src` into `out[c][at..at + n]`.
+/// Deinterleaves and converts `n` frames of `src` into `out[c][at..at + n]`, built for the
+/// best instruction set the CPU has (integer unpacking and one exact scaling: the same
+/// samples in every build).
 fn convert(encoding: Encoding, src: &[u8], out: &mut [&mut [f32]], at: usize, n: usize) {
+    stemkit_simd::best(Convert {
+        encoding,
+        src,
+        out,
+        at,
+        n,
+    });
+}
+
+struct Convert<'a, 'b> {
+    encoding: Encoding,
+    src: &'a [u8],
+    out: &'a mut [&'b mut [f32]],
+    at: usize,
+    n: usize,
+}
+
+impl stemkit_simd::Kernel for Convert<'_, '_> {
+    #[inline(always)]
+    fn run(self, _isa: stemkit_simd::Isa) {
+        convert_in(self.encoding, self.src, self.out, self.at, self.n);
+    }
+}
+
+#[inline(always)]
+fn convert_in(encoding: Encoding, src: &[u8], out: &mut [&mut [f32]], at: usize, n: usize) {
     match (encoding, out) {
         (Encoding::I24, [m]) => unpack::<3>(src, &mut m[at..at + n], i24),
         (Encoding::I24, [l, r]) => {
