@@ -79,11 +79,19 @@ enum Feed {
 /// A return's chain fed by the sum of its sends; one global instance, and in the wet
 /// variant one instance per stem that sends to it.
 pub(crate) struct ReturnInstance {
+    /// The block being processed, then its output.
     pub(crate) input: AudioBuffer,
     chain: Chain,
-    /// Its sends, in the fixed order they are summed (tracks, then stems, in session
+}
+
+/// What feeds a return instance, kept apart from the instance so the next block's sends
+/// can be gathered while the instance still processes this one.
+struct Inlet {
+    /// The sends, in the fixed order they are summed (tracks, then stems, in session
     /// order), so the sum does not depend on which thread finished first.
     feeds: Vec<Feed>,
+    /// Their sum for the block the buses ran last.
+    gathered: AudioBuffer,
 }
 
 pub(crate) struct ReturnNode {
@@ -106,6 +114,8 @@ pub(crate) struct Graph {
     tracks: Vec<TrackNode>,
     stems: Vec<StemNode>,
     pub(crate) returns: Vec<ReturnNode>,
+    /// One per return instance, in the order of [`instances_mut`].
+    inlets: Vec<Inlet>,
     /// Steps of a block: in step `w` the tracks and then the stems of wave `w` run, each
     /// independent of the others of its wave, so every sidechain key is computed in an
     /// earlier step than the processor that listens to it.
@@ -341,19 +351,26 @@ impl Graph {
         }
 
         let mut returns = Vec::new();
+        let mut inlets = Vec::new();
         for (ri, r) in live_returns.iter().enumerate() {
             let place = format!("return \"{}\"", r.name);
-            let instance = |only: Option<usize>| -> Result<ReturnInstance, EngineError> {
-                Ok(ReturnInstance {
-                    input: AudioBuffer::new(r.channels, max_block),
-                    chain: Chain::build(&r.inserts, &place, &ctx, spec(r.channels), &key_slot)?,
-                    feeds: feeds_of(&tracks, &stems, ri, only),
-                })
+            let instance = |only: Option<usize>| -> Result<(ReturnInstance, Inlet), EngineError> {
+                Ok((
+                    ReturnInstance {
+                        input: AudioBuffer::new(r.channels, max_block),
+                        chain: Chain::build(&r.inserts, &place, &ctx, spec(r.channels), &key_slot)?,
+                    },
+                    Inlet {
+                        feeds: feeds_of(&tracks, &stems, ri, only),
+                        gathered: AudioBuffer::new(r.channels, max_block),
+                    },
+                ))
             };
-            let global = instance(None)?;
+            let (global, global_inlet) = instance(None)?;
             let linear = global.chain.is_linear();
             let latency = ret_in_lat[ri] + global.chain.latency();
             let mut shares = Vec::new();
+            let mut share_inlets = Vec::new();
             if wet {
                 for (si, st) in stems.iter().enumerate() {
                     let feeds = st.sends.iter().any(|s| s.ret == ri)
@@ -361,7 +378,9 @@ impl Graph {
                             .iter()
                             .any(|t| t.stem == si && t.sends.iter().any(|s| s.ret == ri));
                     if feeds {
-                        shares.push((si, instance(Some(si))?));
+                        let (share, inlet) = instance(Some(si))?;
+                        shares.push((si, share));
+                        share_inlets.push(inlet);
                     }
                 }
                 if !linear {
@@ -373,7 +392,12 @@ impl Graph {
             }
             // With linear returns the wet shares add up to the return itself, so the
             // global instance is only needed when they do not.
-            let global = (!wet || !linear || shares.is_empty()).then_some(global);
+            let keep_global = !wet || !linear || shares.is_empty();
+            if keep_global {
+                inlets.push(global_inlet);
+            }
+            inlets.extend(share_inlets);
+            let global = keep_global.then_some(global);
             returns.push(ReturnNode {
                 fader: db_to_gain(r.gain_db) as f32,
                 global,
@@ -426,6 +450,7 @@ impl Graph {
                 tracks,
                 stems,
                 returns,
+                inlets,
                 waves,
                 keys,
                 content_end,
@@ -600,45 +625,159 @@ impl Graph {
     /// every return instance. Every sum is taken in a fixed order, so the result is the
     /// same, bit for bit, whatever the number of threads.
     pub(crate) fn process(&mut self, t0: u64, n: usize) -> Result<(), EngineError> {
-        for k in &mut self.keys {
-            k.set_frames(n);
-        }
-        for w in 0..self.waves {
-            let keys = &self.keys;
-            self.tracks
-                .par_iter_mut()
-                .filter(|t| t.wave == w)
-                .try_for_each(|t| t.process(t0, n, keys))?;
-            let tracks = &self.tracks;
-            self.stems
-                .par_iter_mut()
-                .filter(|s| s.wave == w)
-                .for_each(|s| s.process(tracks, keys, n));
-            for t in self.tracks.iter().filter(|t| t.wave == w) {
-                if let Some(k) = t.key_slot {
-                    if t.active {
-                        self.keys[k].copy_from(&t.buf);
-                    } else {
-                        self.keys[k].clear();
-                    }
-                }
-            }
-            for s in self.stems.iter().filter(|s| s.wave == w) {
-                if let (Some(k), Some(tap)) = (s.key_slot, &s.key_tap) {
-                    self.keys[k].copy_from(tap);
-                }
-            }
-        }
-        let (tracks, stems, keys) = (&self.tracks, &self.stems, &self.keys);
-        self.returns.par_iter_mut().for_each(|r| {
-            let fader = r.fader;
-            r.global
-                .par_iter_mut()
-                .chain(r.shares.par_iter_mut().map(|(_, i)| i))
-                .for_each(|inst| inst.process(tracks, stems, keys, fader, n));
-        });
+        self.buses(t0, n)?;
+        self.hand_over();
+        run_returns(&mut self.returns, &self.keys, n);
         Ok(())
     }
+
+    /// Whether a return's chain listens to a sidechain key: its block then needs the keys
+    /// of that block, so [`Graph::overlap`] cannot run it beside the next one.
+    pub(crate) fn returns_listen(&self) -> bool {
+        self.returns.iter().any(|r| {
+            r.global
+                .iter()
+                .chain(r.shares.iter().map(|(_, i)| i))
+                .any(|i| i.chain.listens())
+        })
+    }
+
+    /// The tracks and stems of the block at `t0`, and the sums of the sends into every
+    /// return instance (kept until [`Graph::hand_over`]).
+    pub(crate) fn buses(&mut self, t0: u64, n: usize) -> Result<(), EngineError> {
+        run_buses(
+            &mut self.tracks,
+            &mut self.stems,
+            &mut self.keys,
+            self.waves,
+            t0,
+            n,
+        )?;
+        gather(&mut self.inlets, &self.tracks, &self.stems, n);
+        Ok(())
+    }
+
+    /// Gives every return instance the sends gathered by the last [`Graph::buses`].
+    fn hand_over(&mut self) {
+        for (inlet, instance) in self.inlets.iter_mut().zip(instances_mut(&mut self.returns)) {
+            std::mem::swap(&mut inlet.gathered, &mut instance.1.input);
+        }
+    }
+
+    /// Runs the returns of the block [`Graph::buses`] ran last and then `beside` on them,
+    /// while the tracks and stems of block `next` (if any) run on the pool beside them.
+    /// Returns may not listen to keys here ([`Graph::returns_listen`]). The result is the
+    /// same as running the returns before the next block's buses: the two share nothing.
+    pub(crate) fn overlap<R: Send>(
+        &mut self,
+        next: Option<u64>,
+        n: usize,
+        beside: impl FnOnce(&[ReturnNode]) -> R + Send,
+    ) -> (Result<(), EngineError>, R) {
+        self.hand_over();
+        let Self {
+            tracks,
+            stems,
+            returns,
+            inlets,
+            waves,
+            keys,
+            ..
+        } = self;
+        rayon::join(
+            || {
+                if let Some(t0) = next {
+                    run_buses(tracks, stems, keys, *waves, t0, n)?;
+                    gather(inlets, tracks, stems, n);
+                }
+                Ok(())
+            },
+            || {
+                run_returns(returns, &[], n);
+                beside(returns)
+            },
+        )
+    }
+}
+
+/// Every return instance with its return's fader, in a fixed order: each return's global
+/// instance, then its shares.
+fn instances_mut(returns: &mut [ReturnNode]) -> impl Iterator<Item = (f32, &mut ReturnInstance)> {
+    returns.iter_mut().flat_map(|r| {
+        let fader = r.fader;
+        r.global
+            .iter_mut()
+            .chain(r.shares.iter_mut().map(|(_, i)| i))
+            .map(move |i| (fader, i))
+    })
+}
+
+/// Tracks and stems of one block, wave by wave (see [`Graph::process`]).
+fn run_buses(
+    tracks: &mut [TrackNode],
+    stems: &mut [StemNode],
+    keys: &mut [AudioBuffer],
+    waves: usize,
+    t0: u64,
+    n: usize,
+) -> Result<(), EngineError> {
+    for k in keys.iter_mut() {
+        k.set_frames(n);
+    }
+    for w in 0..waves {
+        let shared_keys: &[AudioBuffer] = keys;
+        tracks
+            .par_iter_mut()
+            .filter(|t| t.wave == w)
+            .try_for_each(|t| t.process(t0, n, shared_keys))?;
+        let tracks_now: &[TrackNode] = tracks;
+        stems
+            .par_iter_mut()
+            .filter(|s| s.wave == w)
+            .for_each(|s| s.process(tracks_now, shared_keys, n));
+        for t in tracks.iter().filter(|t| t.wave == w) {
+            if let Some(k) = t.key_slot {
+                if t.active {
+                    keys[k].copy_from(&t.buf);
+                } else {
+                    keys[k].clear();
+                }
+            }
+        }
+        for s in stems.iter().filter(|s| s.wave == w) {
+            if let (Some(k), Some(tap)) = (s.key_slot, &s.key_tap) {
+                keys[k].copy_from(tap);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each instance's sends summed in their fixed order.
+fn gather(inlets: &mut [Inlet], tracks: &[TrackNode], stems: &[StemNode], n: usize) {
+    inlets.par_iter_mut().for_each(|inlet| {
+        inlet.gathered.set_frames(n);
+        inlet.gathered.clear();
+        for &feed in &inlet.feeds {
+            let tap = match feed {
+                Feed::Track(t, k) if tracks[t].active => &tracks[t].sends[k],
+                Feed::Track(..) => continue,
+                Feed::Stem(s, k) => &stems[s].sends[k],
+            };
+            inlet.gathered.add_from(&tap.buf, tap.gain);
+        }
+    });
+}
+
+/// Every return instance's inserts and fader on the input handed over, in parallel.
+fn run_returns(returns: &mut [ReturnNode], keys: &[AudioBuffer], n: usize) {
+    returns.par_iter_mut().for_each(|r| {
+        let fader = r.fader;
+        r.global
+            .par_iter_mut()
+            .chain(r.shares.par_iter_mut().map(|(_, i)| i))
+            .for_each(|inst| inst.process(keys, fader, n));
+    });
 }
 
 /// The sends that feed return `ret`: from every track and stem, or (a wet share) only
@@ -810,25 +949,13 @@ impl StemNode {
 }
 
 impl ReturnInstance {
-    /// Sum of the sends in their fixed order → inserts → fader.
-    fn process(
-        &mut self,
-        tracks: &[TrackNode],
-        stems: &[StemNode],
-        keys: &[AudioBuffer],
-        fader: f32,
-        n: usize,
-    ) {
-        self.input.set_frames(n);
-        self.input.clear();
-        for &feed in &self.feeds {
-            let tap = match feed {
-                Feed::Track(t, k) if tracks[t].active => &tracks[t].sends[k],
-                Feed::Track(..) => continue,
-                Feed::Stem(s, k) => &stems[s].sends[k],
-            };
-            self.input.add_from(&tap.buf, tap.gain);
-        }
+    /// The sends handed over → inserts → fader.
+    fn process(&mut self, keys: &[AudioBuffer], fader: f32, n: usize) {
+        debug_assert_eq!(
+            self.input.frames(),
+            n,
+            "a handed-over block of the render's size"
+        );
         self.chain.process(&mut self.input, keys);
         apply_gain(&mut self.input, fader);
     }

@@ -238,6 +238,11 @@ impl OutFile {
         (first as usize, count as usize)
     }
 
+    /// Whether the file is complete.
+    pub(crate) fn done(&self, length: u64) -> bool {
+        self.written >= length
+    }
+
     /// Whether the file is complete once the block at `t0` is written.
     pub(crate) fn done_after(&self, t0: u64, n: usize, length: u64) -> bool {
         self.written + self.window(t0, n, length).1 as u64 >= length

@@ -9,7 +9,7 @@ use stemkit_session::naming::{NameFields, Template};
 use stemkit_session::{Dither, MasterMode, Session, Variant};
 
 use crate::consistent::Distributed;
-use crate::graph::Graph;
+use crate::graph::{Graph, ReturnNode};
 use crate::print::{Component, OutFile, Writer};
 use crate::{EngineError, NullTest, Render, Role};
 use rayon::prelude::*;
@@ -445,9 +445,13 @@ pub fn render(
         .map_err(|e| EngineError::Session(format!("cannot start the render threads: {e}")))?;
     let integer = out.bit_depth.is_integer();
     let (tx, rx) = std::sync::mpsc::channel::<(u64, u64)>();
-    // Two stages overlap: while block k is quantised, mastered, written and null-tested,
-    // the graph already runs block k + 1 (each stage on the pool). The graph's outputs for
-    // block k are copied into the components first, so the stages share nothing.
+    // Two stages overlap: while the returns of block k run and block k is quantised,
+    // mastered, written and null-tested, the tracks and stems of block k + 1 already run
+    // (each stage on the pool). The stems' outputs for block k are copied into their
+    // components first and the returns work on the sends handed over to them, so the
+    // stages share nothing. Returns that listen to a sidechain key need their block's
+    // keys: then the whole graph runs before each block is printed.
+    let pipelined = !graph.returns_listen();
     let mut run =
         |tx: std::sync::mpsc::Sender<(u64, u64)>| -> Result<(Option<u64>, f32), EngineError> {
             let mut length = length;
@@ -457,36 +461,42 @@ pub fn render(
             // Fewer components than threads: each splits its channels instead.
             let split = comps.len() < rayon::current_num_threads();
             let n = block;
-            graph.process(t0, n)?;
+            if pipelined {
+                graph.buses(t0, n)?;
+            } else {
+                graph.process(t0, n)?;
+            }
             loop {
-                comps
-                    .par_iter_mut()
-                    .zip(&taps)
-                    .for_each(|(comp, tap)| match *tap {
-                        Tap::Stem(s) => comp.align(graph.stem_output(s)),
-                        Tap::Return(r) => {
-                            if let Some(g) = &graph.returns[r].global {
-                                comp.align(&g.input);
-                            }
-                        }
-                        Tap::Share(r, k) => comp.align(&graph.returns[r].shares[k].1.input),
-                        Tap::Master => {}
-                    });
-
-                // Automatic tail: stop once every bus has been quiet for the hold time.
-                let file_end = (t0 + n as u64).saturating_sub(common64);
-                if length.is_none() && file_end > content_end {
-                    let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
-                    quiet_run = if loud { 0 } else { quiet_run + n as u64 };
-                    if quiet_run >= hold || file_end >= content_end + auto_cap {
-                        length = Some(file_end.max(content_end));
+                comps.par_iter_mut().zip(&taps).for_each(|(comp, tap)| {
+                    if let Tap::Stem(s) = *tap {
+                        comp.align(graph.stem_output(s));
                     }
-                }
-                let len_now = length.unwrap_or(u64::MAX);
+                });
                 let next = t0 + n as u64;
-                let finished =
-                    length.is_some_and(|len| files.iter().all(|f| f.done_after(t0, n, len)));
-                let mut print = || -> Result<(), EngineError> {
+                // Whether this block ends every file, as far as is known before its tail.
+                let known_end = ends(&files, length, t0, n);
+                let mut finish = |returns: &[ReturnNode]| -> Result<(), EngineError> {
+                    for (comp, tap) in comps.iter_mut().zip(&taps) {
+                        match *tap {
+                            Tap::Return(r) => {
+                                if let Some(g) = &returns[r].global {
+                                    comp.align(&g.input);
+                                }
+                            }
+                            Tap::Share(r, k) => comp.align(&returns[r].shares[k].1.input),
+                            Tap::Stem(_) | Tap::Master => {}
+                        }
+                    }
+                    // Automatic tail: stop once every bus has been quiet for the hold time.
+                    let file_end = (t0 + n as u64).saturating_sub(common64);
+                    if length.is_none() && file_end > content_end {
+                        let loud = mix_parts.iter().any(|&p| comps[p].aligned.peak() >= QUIET);
+                        quiet_run = if loud { 0 } else { quiet_run + n as u64 };
+                        if quiet_run >= hold || file_end >= content_end + auto_cap {
+                            length = Some(file_end.max(content_end));
+                        }
+                    }
+                    let len_now = length.unwrap_or(u64::MAX);
                     comps.par_iter_mut().for_each(|c| c.quantise(split));
                     if let (Some(m), Some(res)) = (&mut master, master_out) {
                         m.mix.set_frames(n);
@@ -518,20 +528,25 @@ pub fn render(
                     }
                     Ok(())
                 };
-                if finished {
-                    print()?;
-                } else {
-                    let (printed, processed) = rayon::join(print, || graph.process(next, n));
+                if pipelined {
+                    let (processed, printed) =
+                        graph.overlap((!known_end).then_some(next), n, |returns| finish(returns));
                     printed?;
                     processed?;
+                } else {
+                    finish(&graph.returns)?;
+                    if !ends(&files, length, t0, n) {
+                        graph.process(next, n)?;
+                    }
                 }
                 t0 = next;
+                let len_now = length.unwrap_or(u64::MAX);
                 // The receiver only goes away with the render itself.
                 let _ = tx.send((
                     t0.saturating_sub(common64).min(len_now),
                     length.unwrap_or(estimate),
                 ));
-                if finished {
+                if length.is_some_and(|len| files.iter().all(|f| f.done(len))) {
                     return Ok((length, float_residual));
                 }
             }
@@ -592,6 +607,11 @@ pub fn render(
         sample_rate: sr,
         compensated_latency: common,
     })
+}
+
+/// Whether writing the block at `t0` completes every file of a render of `length` frames.
+fn ends(files: &[OutFile], length: Option<u64>, t0: u64, n: usize) -> bool {
+    length.is_some_and(|len| files.iter().all(|f| f.done_after(t0, n, len)))
 }
 
 fn role_word(r: Role) -> &'static str {
