@@ -43,8 +43,11 @@
 
 use stemkit_core::{AudioBuffer, ProcessSpec};
 
+use stemkit_simd::{Isa, Kernel};
+
 use crate::denormal::flush;
 use crate::dynamics::{Dynamics, GainComputer};
+use crate::fastmath;
 use crate::params::{CompressorParams, CompressorStyle, Release};
 
 /// A compressor: [`CompressorGain`] plus the applier.
@@ -178,6 +181,8 @@ pub struct CompressorGain {
     smooth: f64,
     /// Per-frame key level, then target gain reduction.
     level: Vec<f32>,
+    /// Per-frame smoothed gain reduction, dB.
+    reduction: Vec<f64>,
 }
 
 impl CompressorGain {
@@ -192,6 +197,7 @@ impl CompressorGain {
             slow: 0.0,
             smooth: 0.0,
             level: Vec::new(),
+            reduction: Vec::new(),
         };
         computer.set_rate(DEFAULT_RATE);
         computer
@@ -213,24 +219,22 @@ impl CompressorGain {
     /// Replaces each key level (linear peak) with its target gain reduction in dB.
     fn static_curve(&mut self, frames: usize) {
         let s = &self.settings;
-        let threshold = s.threshold_db as f32;
-        let knee = (s.knee_db as f32).max(1e-6);
-        let half = 0.5 * knee;
-        let overshoot = move |level: f32| {
-            let d = 20.0 * level.clamp(LEVEL_MIN, LEVEL_MAX).log10() - threshold;
-            let k = (d + half).clamp(0.0, knee);
-            k * k / (2.0 * knee) + (d - half).max(0.0)
+        let curve = Overshoot {
+            threshold: s.threshold_db as f32,
+            knee: (s.knee_db as f32).max(1e-6),
         };
         let levels = &mut self.level[..frames];
         let slope = 1.0 / s.ratio as f32;
         match s.curve {
-            Curve::Linear => levels
-                .iter_mut()
-                .for_each(|l| *l = overshoot(*l) * (1.0 - slope)),
+            Curve::Linear => stemkit_simd::best(LinearCurve {
+                levels,
+                curve,
+                scale: 1.0 - slope,
+            }),
             Curve::Varimu => {
                 let spread = VARIMU_SPREAD_DB * slope;
                 levels.iter_mut().for_each(|l| {
-                    let e = overshoot(*l);
+                    let e = curve.of(*l);
                     *l = e - spread * (e / VARIMU_SPREAD_DB).ln_1p();
                 });
             }
@@ -246,7 +250,8 @@ impl CompressorGain {
             (self.attack, self.release, self.charge, self.slow_release);
         let (mut fast, mut slow, mut smooth) = (self.fast, self.slow, self.smooth);
         let db_to_exp = -std::f64::consts::LN_10 / 20.0;
-        for (g, &target) in gains.iter_mut().zip(&self.level) {
+        let reduction = &mut self.reduction[..gains.len()];
+        for (r, &target) in reduction.iter_mut().zip(&self.level) {
             let c = f64::from(target);
             fast = c.max(c + release * (fast - c));
             let held = if AUTO {
@@ -256,11 +261,69 @@ impl CompressorGain {
                 fast
             };
             smooth = held + attack * (smooth - held);
-            *g = (dry + wet * (smooth * db_to_exp).exp()) as f32;
+            *r = smooth;
         }
+        stemkit_simd::best(Gains {
+            reduction,
+            gains,
+            dry,
+            wet,
+            db_to_exp,
+        });
         self.fast = flush(fast, ENVELOPE_FLOOR);
         self.slow = flush(slow, ENVELOPE_FLOOR);
         self.smooth = flush(smooth, ENVELOPE_FLOOR);
+    }
+}
+
+/// How far a key level goes past the threshold, dB, through the soft knee.
+#[derive(Clone, Copy)]
+struct Overshoot {
+    threshold: f32,
+    knee: f32,
+}
+
+impl Overshoot {
+    #[inline(always)]
+    fn of(self, level: f32) -> f32 {
+        let d = fastmath::db(f64::from(level.clamp(LEVEL_MIN, LEVEL_MAX))) as f32 - self.threshold;
+        let half = 0.5 * self.knee;
+        let k = (d + half).clamp(0.0, self.knee);
+        k * k / (2.0 * self.knee) + (d - half).max(0.0)
+    }
+}
+
+/// The linear static curve over a block of key levels, for [`stemkit_simd::best`].
+struct LinearCurve<'a> {
+    levels: &'a mut [f32],
+    curve: Overshoot,
+    scale: f32,
+}
+
+impl Kernel for LinearCurve<'_> {
+    #[inline(always)]
+    fn run(self, _isa: Isa) {
+        for l in self.levels {
+            *l = self.curve.of(*l) * self.scale;
+        }
+    }
+}
+
+/// Gain reductions (dB) to gains, mixed with the dry share, for [`stemkit_simd::best`].
+struct Gains<'a> {
+    reduction: &'a [f64],
+    gains: &'a mut [f32],
+    dry: f64,
+    wet: f64,
+    db_to_exp: f64,
+}
+
+impl Kernel for Gains<'_> {
+    #[inline(always)]
+    fn run(self, _isa: Isa) {
+        for (g, &r) in self.gains.iter_mut().zip(self.reduction) {
+            *g = (self.dry + self.wet * fastmath::exp(r * self.db_to_exp)) as f32;
+        }
     }
 }
 
@@ -268,6 +331,7 @@ impl GainComputer for CompressorGain {
     fn prepare(&mut self, spec: ProcessSpec) {
         self.set_rate(spec.sample_rate);
         self.level = vec![0.0; spec.max_block];
+        self.reduction = vec![0.0; spec.max_block];
         self.reset();
     }
 

@@ -12,6 +12,7 @@ mod denormal;
 pub mod dither;
 pub mod dynamics;
 pub mod eq;
+mod fastmath;
 pub mod gain;
 mod kernels;
 pub mod limiter;
