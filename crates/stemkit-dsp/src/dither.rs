@@ -13,16 +13,14 @@
 
 use stemkit_simd::{Isa, Kernel};
 
+use crate::fastmath::ROUNDER;
+
 /// Whether to add dither before rounding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DitherKind {
     None,
     Tpdf,
 }
-
-/// Adding and subtracting this rounds an `f64` of magnitude below 2^51 to the nearest
-/// integer, ties to even.
-const ROUNDER: f64 = 6_755_399_441_055_744.0;
 
 /// Exponent bits of 1.0: a 52-bit mantissa under them is a value in [1, 2).
 const ONE_BITS: u64 = 0x3FF0_0000_0000_0000;

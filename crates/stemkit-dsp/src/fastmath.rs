@@ -5,8 +5,10 @@
 
 /// ln 2.
 const LN_2: f64 = std::f64::consts::LN_2;
-/// Adding and subtracting this rounds an `f64` of magnitude below 2^51 to an integer.
-const ROUNDER: f64 = 6_755_399_441_055_744.0;
+/// Adding and subtracting this (1.5 · 2^52) rounds an `f64` of magnitude below 2^51 to the
+/// nearest integer, ties to even; the sum's low mantissa bits then hold that integer in
+/// two's complement.
+pub(crate) const ROUNDER: f64 = 6_755_399_441_055_744.0;
 
 /// `20 · log10(x)` for a positive, normal `x`.
 #[inline(always)]

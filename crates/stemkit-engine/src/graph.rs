@@ -544,61 +544,31 @@ impl Graph {
             .filter(|(_, i)| i.is_some())
             .map(|(s, _)| s)
             .collect();
-        let n_t = tracks.len();
-        let n = n_t + live_stems.len();
-        let node_of = |name: &str| {
-            tracks.iter().position(|t| t.name == name).or_else(|| {
-                live_stems
+        let empty: &[stemkit_dsp::params::InsertSpec] = &[];
+        let track_buses: Vec<(crate::Bus<'_>, usize)> = tracks
+            .iter()
+            .map(|t| {
+                let inserts = session
+                    .tracks
                     .iter()
-                    .position(|s| s.name == name)
-                    .map(|i| n_t + i)
+                    .find(|d| d.name == t.name)
+                    .map_or(empty, |d| &d.inserts[..]);
+                let bus = crate::Bus {
+                    name: &t.name,
+                    inserts,
+                };
+                (bus, t.stem)
             })
-        };
-        let mut edges: Vec<(usize, usize)> = Vec::new();
-        for (i, t) in tracks.iter().enumerate() {
-            edges.push((i, n_t + t.stem));
-        }
-        let keys_of = |inserts: &[stemkit_dsp::params::InsertSpec]| -> Vec<usize> {
-            inserts
-                .iter()
-                .filter_map(|i| match i {
-                    stemkit_dsp::params::InsertSpec::Compressor(c) => {
-                        c.key.as_deref().and_then(node_of)
-                    }
-                    _ => None,
-                })
-                .collect()
-        };
-        for (i, t) in tracks.iter().enumerate() {
-            let def = session
-                .tracks
-                .iter()
-                .find(|d| d.name == t.name)
-                .map_or(&[][..], |d| &d.inserts[..]);
-            edges.extend(keys_of(def).into_iter().map(|k| (k, i)));
-        }
-        for (i, s) in live_stems.iter().enumerate() {
-            edges.extend(keys_of(&s.inserts).into_iter().map(|k| (k, n_t + i)));
-        }
-        let wave = match crate::waves(n, &edges) {
-            Ok(wave) => wave,
-            Err(stuck) => {
-                let stuck: Vec<String> = stuck
-                    .into_iter()
-                    .map(|i| {
-                        if i < n_t {
-                            format!("track \"{}\"", tracks[i].name)
-                        } else {
-                            format!("stem \"{}\"", live_stems[i - n_t].name)
-                        }
-                    })
-                    .collect();
-                return Err(EngineError::Session(format!(
-                    "sidechain keys form a loop through {}",
-                    stuck.join(", ")
-                )));
-            }
-        };
+            .collect();
+        let stem_buses: Vec<crate::Bus<'_>> = live_stems
+            .iter()
+            .map(|s| crate::Bus {
+                name: &s.name,
+                inserts: &s.inserts,
+            })
+            .collect();
+        let wave = crate::schedule(&track_buses, &stem_buses).map_err(EngineError::Session)?;
+        let n_t = tracks.len();
         for (t, &w) in tracks.iter_mut().zip(&wave) {
             t.wave = w;
         }
@@ -660,7 +630,7 @@ impl Graph {
     /// Gives every return instance the sends gathered by the last [`Graph::buses`].
     fn hand_over(&mut self) {
         for (inlet, instance) in self.inlets.iter_mut().zip(instances_mut(&mut self.returns)) {
-            std::mem::swap(&mut inlet.gathered, &mut instance.1.input);
+            std::mem::swap(&mut inlet.gathered, &mut instance.input);
         }
     }
 
@@ -700,15 +670,12 @@ impl Graph {
     }
 }
 
-/// Every return instance with its return's fader, in a fixed order: each return's global
-/// instance, then its shares.
-fn instances_mut(returns: &mut [ReturnNode]) -> impl Iterator<Item = (f32, &mut ReturnInstance)> {
+/// Every return instance in a fixed order: each return's global instance, then its shares.
+fn instances_mut(returns: &mut [ReturnNode]) -> impl Iterator<Item = &mut ReturnInstance> {
     returns.iter_mut().flat_map(|r| {
-        let fader = r.fader;
         r.global
             .iter_mut()
             .chain(r.shares.iter_mut().map(|(_, i)| i))
-            .map(move |i| (fader, i))
     })
 }
 

@@ -26,4 +26,4 @@ pub use outcome::{NullTest, Printed, Render, Role};
 pub use pan::{balance_gains, pan_gains, track_pan_gains};
 pub use render::{RenderOptions, render};
 pub use verify::{Verification, Verified, verify};
-pub use waves::waves;
+pub use waves::{Bus, schedule};

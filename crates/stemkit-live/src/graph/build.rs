@@ -3,7 +3,7 @@
 
 use stemkit_core::{AudioBuffer, DelayLine, ProcessSpec};
 use stemkit_dsp::params::{InsertSpec, ParamContext};
-use stemkit_engine::track_pan_gains;
+use stemkit_engine::{Bus, track_pan_gains};
 use stemkit_session::Session;
 
 use super::ramp::{BlockGain, Ramp};
@@ -246,55 +246,25 @@ fn key_names(session: &Session) -> Vec<String> {
 fn waves(session: &Session, plans: &[TrackPlan]) -> Result<Vec<Vec<Node>>, LiveError> {
     let n_t = plans.len();
     let n = n_t + session.stems.len();
-    let node_of = |name: &str| {
-        plans.iter().position(|p| p.name == name).or_else(|| {
-            session
-                .stems
-                .iter()
-                .position(|s| s.name == name)
-                .map(|i| n_t + i)
+    let tracks: Vec<(Bus<'_>, usize)> = plans
+        .iter()
+        .map(|p| {
+            let bus = Bus {
+                name: &p.name,
+                inserts: &session.tracks[p.session_index].inserts,
+            };
+            (bus, p.stem)
         })
-    };
-    let keys_of = |inserts: &[InsertSpec]| -> Vec<usize> {
-        inserts
-            .iter()
-            .filter_map(|i| match i {
-                InsertSpec::Compressor(c) => c.key.as_deref().and_then(node_of),
-                _ => None,
-            })
-            .collect()
-    };
-    let mut edges: Vec<(usize, usize)> = Vec::new();
-    for (i, p) in plans.iter().enumerate() {
-        edges.push((i, n_t + p.stem));
-        edges.extend(
-            keys_of(&session.tracks[p.session_index].inserts)
-                .into_iter()
-                .map(|k| (k, i)),
-        );
-    }
-    for (i, s) in session.stems.iter().enumerate() {
-        edges.extend(keys_of(&s.inserts).into_iter().map(|k| (k, n_t + i)));
-    }
-    let wave = match stemkit_engine::waves(n, &edges) {
-        Ok(wave) => wave,
-        Err(stuck) => {
-            let stuck: Vec<String> = stuck
-                .into_iter()
-                .map(|i| {
-                    if i < n_t {
-                        format!("track \"{}\"", plans[i].name)
-                    } else {
-                        format!("stem \"{}\"", session.stems[i - n_t].name)
-                    }
-                })
-                .collect();
-            return Err(LiveError::Session(format!(
-                "sidechain keys form a loop through {}",
-                stuck.join(", ")
-            )));
-        }
-    };
+        .collect();
+    let stems: Vec<Bus<'_>> = session
+        .stems
+        .iter()
+        .map(|s| Bus {
+            name: &s.name,
+            inserts: &s.inserts,
+        })
+        .collect();
+    let wave = stemkit_engine::schedule(&tracks, &stems).map_err(LiveError::Session)?;
     let count = wave.iter().max().map_or(0, |w| w + 1);
     Ok((0..count)
         .map(|w| {
