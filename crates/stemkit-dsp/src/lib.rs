@@ -13,6 +13,7 @@ pub mod dither;
 pub mod dynamics;
 pub mod eq;
 mod fastmath;
+mod fir;
 pub mod gain;
 mod kernels;
 pub mod limiter;

@@ -125,7 +125,7 @@ impl LimiterGain {
 impl GainComputer for LimiterGain {
     fn prepare(&mut self, spec: ProcessSpec) {
         self.set_rate(spec.sample_rate);
-        self.detectors = vec![TruePeak::new(); spec.channels];
+        self.detectors = vec![TruePeak::new(spec.max_block); spec.channels];
         self.peaks = vec![0.0; spec.max_block];
         self.held = SlidingMin::new(self.hold);
         self.average = vec![1.0; self.ramp];
@@ -147,11 +147,8 @@ impl GainComputer for LimiterGain {
         let peaks = &mut self.peaks[..frames];
         peaks.fill(0.0);
         for (ch, detector) in key.iter_channels().zip(&mut self.detectors) {
-            // `max` skips NaN estimates (see `TruePeak::push`).
-            peaks
-                .iter_mut()
-                .zip(ch)
-                .for_each(|(p, &x)| *p = p.max(detector.push(x)));
+            // `max` skips NaN estimates (see `TruePeak::raise`).
+            detector.raise(ch, peaks);
         }
         // Re-summed once per block so rounding cannot accumulate.
         let mut sum: f64 = self.average.iter().sum();

@@ -30,6 +30,7 @@
 //! A whole-sample latency lets the engine compensate it exactly and lets the dry signal
 //! of a parallel mix be delayed to match without interpolation.
 
+use crate::fir::{Stream, Taps};
 use crate::kernels;
 
 /// Samples at the base rate by which the output lags the input.
@@ -40,60 +41,6 @@ pub const FACTOR: usize = 8;
 
 /// Kaiser β for 100 dB of stopband attenuation (Kaiser's formula 0.1102 (A - 8.7)).
 const BETA: f64 = 0.1102 * (100.0 - 8.7);
-
-/// A filter's non-zero taps with their indices: every other tap of a half-band filter is
-/// an exact zero and is skipped.
-#[derive(Clone)]
-struct Taps(Vec<(usize, f32)>);
-
-impl Taps {
-    fn of(taps: &[f32]) -> Self {
-        Self(
-            taps.iter()
-                .copied()
-                .enumerate()
-                .filter(|&(_, c)| c != 0.0)
-                .collect(),
-        )
-    }
-}
-
-/// A FIR's input stream processed in blocks: the last `history` samples are kept in front
-/// of each block, so every output of [`kernels::fir`] reads one contiguous slice and the
-/// filters that share an input (the two phases of an interpolator) share the buffer.
-#[derive(Clone)]
-struct Stream {
-    history: usize,
-    buf: Vec<f32>,
-}
-
-impl Stream {
-    fn new(history: usize, max_block: usize) -> Self {
-        Self {
-            history,
-            buf: vec![0.0; history + max_block],
-        }
-    }
-
-    /// Where the next `n` input samples go.
-    fn block_mut(&mut self, n: usize) -> &mut [f32] {
-        &mut self.buf[self.history..self.history + n]
-    }
-
-    /// History and the block of `n`.
-    fn view(&self, n: usize) -> &[f32] {
-        &self.buf[..self.history + n]
-    }
-
-    /// After a block of `n`: its end becomes the history.
-    fn advance(&mut self, n: usize) {
-        self.buf.copy_within(n..n + self.history, 0);
-    }
-
-    fn clear(&mut self) {
-        self.buf.fill(0.0);
-    }
-}
 
 /// Zeroth-order modified Bessel function of the first kind (power series; converges for
 /// the arguments a Kaiser window needs).

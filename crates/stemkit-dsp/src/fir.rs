@@ -1,0 +1,56 @@
+//! The pieces of a streamed FIR shared by the oversampler and the true-peak detector: the
+//! taps worth multiplying and an input stream with its history in front of each block.
+
+/// A filter's non-zero taps with their indices: every other tap of a half-band filter is
+/// an exact zero and is skipped.
+#[derive(Clone)]
+pub(crate) struct Taps(pub(crate) Vec<(usize, f32)>);
+
+impl Taps {
+    pub(crate) fn of(taps: &[f32]) -> Self {
+        Self(
+            taps.iter()
+                .copied()
+                .enumerate()
+                .filter(|&(_, c)| c != 0.0)
+                .collect(),
+        )
+    }
+}
+
+/// A FIR's input stream processed in blocks: the last `history` samples are kept in front
+/// of each block, so every output of [`crate::kernels::fir`] reads one contiguous slice and the
+/// filters that share an input (the two phases of an interpolator) share the buffer.
+#[derive(Clone)]
+pub(crate) struct Stream {
+    pub(crate) history: usize,
+    buf: Vec<f32>,
+}
+
+impl Stream {
+    pub(crate) fn new(history: usize, max_block: usize) -> Self {
+        Self {
+            history,
+            buf: vec![0.0; history + max_block],
+        }
+    }
+
+    /// Where the next `n` input samples go.
+    pub(crate) fn block_mut(&mut self, n: usize) -> &mut [f32] {
+        &mut self.buf[self.history..self.history + n]
+    }
+
+    /// History and the block of `n`.
+    pub(crate) fn view(&self, n: usize) -> &[f32] {
+        &self.buf[..self.history + n]
+    }
+
+    /// After a block of `n`: its end becomes the history.
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.buf.copy_within(n..n + self.history, 0);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.buf.fill(0.0);
+    }
+}
