@@ -1,20 +1,44 @@
 //! The pieces of a streamed FIR shared by the oversampler and the true-peak detector: the
 //! taps worth multiplying and an input stream with its history in front of each block.
 
-/// A filter's non-zero taps with their indices: every other tap of a half-band filter is
-/// an exact zero and is skipped.
-#[derive(Clone)]
-pub(crate) struct Taps(pub(crate) Vec<(usize, f32)>);
+/// A filter's non-zero taps, by index `k` (the tap on input `n − k`). Every other tap of a
+/// half-band filter is an exact zero and is left out. The filters here are linear-phase,
+/// so their taps come in mirror pairs of equal coefficients: a pair is applied as
+/// `c · (x[n − a] + x[n − b])`, one multiplication for two taps.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Taps {
+    /// `(a, b, c)` with `a < b`, outermost pair first.
+    pub(crate) pairs: Vec<(usize, usize, f32)>,
+    /// Taps without a partner: the centre of an odd-length filter, or every tap of a
+    /// filter that is not symmetric.
+    pub(crate) singles: Vec<(usize, f32)>,
+}
 
 impl Taps {
     pub(crate) fn of(taps: &[f32]) -> Self {
-        Self(
-            taps.iter()
-                .copied()
-                .enumerate()
-                .filter(|&(_, c)| c != 0.0)
+        let nonzero: Vec<(usize, f32)> = taps
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, c)| c != 0.0)
+            .collect();
+        let len = nonzero.len();
+        let mirrored = (0..len).all(|i| nonzero[i].1 == nonzero[len - 1 - i].1);
+        if !mirrored {
+            return Self {
+                pairs: Vec::new(),
+                singles: nonzero,
+            };
+        }
+        Self {
+            pairs: (0..len / 2)
+                .map(|i| (nonzero[i].0, nonzero[len - 1 - i].0, nonzero[i].1))
                 .collect(),
-        )
+            singles: (len % 2 == 1)
+                .then(|| nonzero[len / 2])
+                .into_iter()
+                .collect(),
+        }
     }
 }
 

@@ -2,21 +2,25 @@
 //! AVX-512 and AVX2 beside the baseline.
 //!
 //! Every build gives the same bits: each output is summed tap by tap in the same order
-//! whatever the vector width, and nothing uses `mul_add`. Only the number of outputs kept
+//! (mirror pairs, outermost first, then the unpaired taps) whatever the vector width, and
+//! nothing uses `mul_add`. Only the number of outputs kept
 //! in registers at once differs with the instruction set, which changes no result. Test
 //! `wide_and_portable_agree` holds the builds equal.
 
 use stemkit_simd::{Isa, Kernel};
 
-/// `out[i] = Σ c · buf[h + i - k]` over the non-zero taps `(k, c)` in order: a FIR whose
-/// history (`h` samples) sits in front of the block in `buf`.
-pub(crate) fn fir(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+use crate::fir::Taps;
+
+/// `out[i] = Σ c · (buf[h + i − a] + buf[h + i − b])` over the pairs `(a, b, c)`, then
+/// `+ c · buf[h + i − k]` over the single taps `(k, c)`, in order: a FIR whose history
+/// (`h` samples) sits in front of the block in `buf`.
+pub(crate) fn fir(taps: &Taps, buf: &[f32], h: usize, out: &mut [f32]) {
     stemkit_simd::best(Fir::<false> { taps, buf, h, out });
 }
 
 /// As [`fir`], adding onto what `out` holds: `out[i] += Σ ...`, the sum starting from
 /// `out[i]` and taking the taps in order.
-pub(crate) fn fir_add(taps: &[(usize, f32)], buf: &[f32], h: usize, out: &mut [f32]) {
+pub(crate) fn fir_add(taps: &Taps, buf: &[f32], h: usize, out: &mut [f32]) {
     stemkit_simd::best(Fir::<true> { taps, buf, h, out });
 }
 
@@ -26,7 +30,7 @@ pub(crate) fn shape(block: &mut [f32], drive: f32, even: f32) {
 }
 
 struct Fir<'a, const ADD: bool> {
-    taps: &'a [(usize, f32)],
+    taps: &'a Taps,
     buf: &'a [f32],
     h: usize,
     out: &'a mut [f32],
@@ -64,16 +68,21 @@ impl Kernel for Shape<'_> {
 }
 
 /// Outputs are computed `LANES` at a time, each group summing tap after tap in registers
-/// (the compiler vectorises across the group), so a tap costs one load and one multiply
-/// and add per vector and nothing is stored until the group is done. `LANES` is chosen so
-/// the group fills the vector registers of the instruction set without spilling.
+/// (the compiler vectorises across the group), so a pair of taps costs two loads, two adds
+/// and a multiply per vector and nothing is stored until the group is done. `LANES` is
+/// chosen so the group fills the vector registers of the instruction set without spilling.
 #[inline(always)]
 fn fir_grouped<const LANES: usize, const ADD: bool>(
-    taps: &[(usize, f32)],
+    taps: &Taps,
     buf: &[f32],
     h: usize,
     out: &mut [f32],
 ) {
+    let lanes = |at: usize| -> &[f32; LANES] {
+        buf[at..at + LANES]
+            .try_into()
+            .expect("a group is LANES long")
+    };
     let done = out.len() - out.len() % LANES;
     let mut groups = out.chunks_exact_mut(LANES);
     for (g, group) in groups.by_ref().enumerate() {
@@ -82,12 +91,15 @@ fn fir_grouped<const LANES: usize, const ADD: bool>(
         if ADD {
             acc.copy_from_slice(group);
         }
-        for &(k, c) in taps {
-            let x: &[f32; LANES] = buf[start - k..start - k + LANES]
-                .try_into()
-                .expect("a group is LANES long");
-            for (a, &v) in acc.iter_mut().zip(x) {
-                *a += c * v;
+        for &(a, b, c) in &taps.pairs {
+            let (x, y) = (lanes(start - a), lanes(start - b));
+            for ((s, &u), &v) in acc.iter_mut().zip(x).zip(y) {
+                *s += c * (u + v);
+            }
+        }
+        for &(k, c) in &taps.singles {
+            for (s, &v) in acc.iter_mut().zip(lanes(start - k)) {
+                *s += c * v;
             }
         }
         group.copy_from_slice(&acc);
@@ -95,7 +107,14 @@ fn fir_grouped<const LANES: usize, const ADD: bool>(
     for (i, o) in groups.into_remainder().iter_mut().enumerate() {
         let at = h + done + i;
         let init = if ADD { *o } else { 0.0 };
-        *o = taps.iter().fold(init, |a, &(k, c)| a + c * buf[at - k]);
+        let paired = taps
+            .pairs
+            .iter()
+            .fold(init, |s, &(a, b, c)| s + c * (buf[at - a] + buf[at - b]));
+        *o = taps
+            .singles
+            .iter()
+            .fold(paired, |s, &(k, c)| s + c * buf[at - k]);
     }
 }
 
@@ -153,7 +172,17 @@ mod tests {
         let x: Vec<f32> = (0..4096)
             .map(|i| ((i * 7919) % 1000) as f32 / 400.0 - 1.25)
             .collect();
-        let taps: Vec<(usize, f32)> = (0..41).map(|k| (k * 2, 0.37 / (k as f32 + 1.3))).collect();
+        // Mirror pairs and a centre (a linear-phase filter), and an asymmetric one.
+        let symmetric: Vec<f32> = (0..81)
+            .map(|k| 0.37 / ((k as f32 - 40.0).abs() + 1.3))
+            .collect();
+        let skewed: Vec<f32> = (0..41).map(|k| 0.37 / (k as f32 + 1.3)).collect();
+        for taps in [Taps::of(&symmetric), Taps::of(&skewed)] {
+            wide_and_portable_agree_for(&x, &taps);
+        }
+    }
+
+    fn wide_and_portable_agree_for(x: &[f32], taps: &Taps) {
         let h = 80;
         for n in [1, 31, 32, 63, 64, 65, 200, 1024] {
             let buf = &x[..h + n];
@@ -162,20 +191,20 @@ mod tests {
                 let mut wide = portable.clone();
                 if add {
                     stemkit_simd::portable(Fir::<true> {
-                        taps: &taps,
+                        taps,
                         buf,
                         h,
                         out: &mut portable,
                     });
-                    fir_add(&taps, buf, h, &mut wide);
+                    fir_add(taps, buf, h, &mut wide);
                 } else {
                     stemkit_simd::portable(Fir::<false> {
-                        taps: &taps,
+                        taps,
                         buf,
                         h,
                         out: &mut portable,
                     });
-                    fir(&taps, buf, h, &mut wide);
+                    fir(taps, buf, h, &mut wide);
                 }
                 assert_eq!(bits(&portable), bits(&wide), "fir (add {add}), n = {n}");
             }

@@ -80,7 +80,7 @@ impl Midpoints {
     fn midpoints(&mut self, n: usize) -> (&[f32], &[f32]) {
         let (h, view) = (self.input.history, self.input.view(n));
         let mid = &mut self.mid[..n];
-        kernels::fir(&self.taps.0, view, h, mid);
+        kernels::fir(&self.taps, view, h, mid);
         (&view[h - self.half..h - self.half + n], mid)
     }
 
