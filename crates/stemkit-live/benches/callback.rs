@@ -6,7 +6,10 @@
 //!
 //! `tape|tube|clip|none` picks the saturation character (default tape; `none` leaves the
 //! saturation out), to show what each part of the chain costs; `helpers=N` the threads
-//! running stems' inserts beside the audio thread (default 0, as `stemkit live`).
+//! running stems' inserts beside the audio thread (default 0, as `stemkit live`); `peer`
+//! adds a second run, the same length, of a fixed arithmetic loop sized to the callback's
+//! median, paced the same way: how far the machine itself spreads a callback of that
+//! length (its preemptions, interrupts and cold caches after each sleep).
 //!
 //! The callback runs paced in real time, as on a sound card, with the disk thread
 //! streaming the 16 sources beside it (looping, so the disk also reopens files); every
@@ -106,18 +109,7 @@ fn main() {
     let period = Duration::from_secs_f64(BLOCK as f64 / f64::from(RATE));
     let blocks = (seconds * f64::from(RATE) / BLOCK as f64) as usize;
     let mut out = AudioBuffer::new(2, BLOCK);
-    let mut times = Vec::with_capacity(blocks);
-    let mut deadline = Instant::now();
-    for _ in 0..blocks {
-        let t = Instant::now();
-        p.process(&mut out);
-        times.push(t.elapsed().as_secs_f64() / period.as_secs_f64());
-        deadline += period;
-        let now = Instant::now();
-        if deadline > now {
-            std::thread::sleep(deadline - now);
-        }
-    }
+    let mut times = paced(blocks, period, || p.process(&mut out));
     let underruns = h
         .meters()
         .underruns
@@ -125,7 +117,6 @@ fn main() {
     drop(p);
     live.finish().expect("finish");
     times.sort_by(f64::total_cmp);
-    let pct = |q: f64| 100.0 * times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     println!(
         "live callback, {STEMS} stereo stems (eq 4 bands + bus compressor + saturation {saturation}), 2 returns, master limiter, {BLOCK} frames at {RATE} Hz, {helpers} helper thread(s), {blocks} blocks ({seconds} s) paced in real time, {} scheduling",
         if realtime {
@@ -135,11 +126,72 @@ fn main() {
         }
     );
     println!(
-        "share of the {:.3} ms block period: median {:.1} %, p99 {:.1} %, p99.9 {:.1} %, max {:.1} %; underruns {underruns}",
+        "share of the {:.3} ms block period: {}; underruns {underruns}",
         period.as_secs_f64() * 1e3,
+        percentiles(&times)
+    );
+    if std::env::args().any(|a| a == "peer") {
+        let median = Duration::from_secs_f64(times[times.len() / 2] * period.as_secs_f64());
+        let mut work = vec![0.5_f32; 4096];
+        let rounds = rounds_lasting(median, &mut work);
+        let mut peer = paced(blocks, period, || fixed_work(&mut work, rounds));
+        peer.sort_by(f64::total_cmp);
+        println!(
+            "peer: a fixed loop of that median ({rounds} rounds over 16 KiB), paced the same: {}",
+            percentiles(&peer)
+        );
+    }
+}
+
+/// Runs `callback` `blocks` times, one block period apart, and returns each call's time as
+/// a share of the period.
+fn paced(blocks: usize, period: Duration, mut callback: impl FnMut()) -> Vec<f64> {
+    let mut times = Vec::with_capacity(blocks);
+    let mut deadline = Instant::now();
+    for _ in 0..blocks {
+        let t = Instant::now();
+        callback();
+        times.push(t.elapsed().as_secs_f64() / period.as_secs_f64());
+        deadline += period;
+        let now = Instant::now();
+        if deadline > now {
+            std::thread::sleep(deadline - now);
+        }
+    }
+    times
+}
+
+fn percentiles(sorted: &[f64]) -> String {
+    let pct = |q: f64| 100.0 * sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+    format!(
+        "median {:.1} %, p99 {:.1} %, p99.9 {:.1} %, max {:.1} %",
         pct(0.5),
         pct(0.99),
         pct(0.999),
-        100.0 * times[times.len() - 1]
-    );
+        100.0 * sorted[sorted.len() - 1]
+    )
+}
+
+/// A recursion over `work`, `rounds` times: arithmetic with a small, fixed footprint.
+fn fixed_work(work: &mut [f32], rounds: usize) {
+    for r in 0..rounds {
+        for (i, w) in work.iter_mut().enumerate() {
+            *w = *w * 0.999 + (i + r) as f32 * 1e-7;
+        }
+    }
+    std::hint::black_box(work);
+}
+
+/// The number of rounds of [`fixed_work`] whose median time, back to back, is `target`.
+fn rounds_lasting(target: Duration, work: &mut [f32]) -> usize {
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            fixed_work(work, 10);
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let per_round = times[times.len() / 2].as_secs_f64() / 10.0;
+    ((target.as_secs_f64() / per_round).round() as usize).max(1)
 }
