@@ -38,7 +38,7 @@
 //! to the fundamental; the requirement is -70 dB.
 //!
 //! # Latency and tail
-//! [`LATENCY`] = 69 samples at any rate (the oversampling filters' group delay, a whole
+//! [`LATENCY`] = 89 samples at any rate (the oversampling filters' group delay, a whole
 //! number of samples by design). The tail, counted like every tail from the last input
 //! sample and so including the latency, is twice that (the filters' symmetric response),
 //! plus, for tube, the time the DC blocker needs to let its stored offset fall below
