@@ -78,3 +78,12 @@ impl Stream {
         self.buf.fill(0.0);
     }
 }
+
+/// `out = [first[0], second[0], first[1], second[1], …]`: the two phases of a 2×
+/// interpolator back into one stream at the doubled rate.
+pub(crate) fn interleave(first: &[f32], second: &[f32], out: &mut [f32]) {
+    for ((pair, &a), &b) in out.chunks_exact_mut(2).zip(first).zip(second) {
+        pair[0] = a;
+        pair[1] = b;
+    }
+}

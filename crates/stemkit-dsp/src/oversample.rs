@@ -29,7 +29,7 @@
 //! A whole-sample latency lets the engine compensate it exactly and lets the dry signal
 //! of a parallel mix be delayed to match without interpolation.
 
-use crate::fir::{Stream, Taps};
+use crate::fir::{Stream, Taps, interleave};
 use crate::kernels;
 
 /// Samples at the base rate by which the output lags the input.
@@ -119,10 +119,7 @@ impl Up2 {
         let [e, o] = &mut self.scratch;
         kernels::fir(&self.even, x, h, &mut e[..n]);
         kernels::fir(&self.odd, x, h, &mut o[..n]);
-        for ((pair, &a), &b) in out.chunks_exact_mut(2).zip(&e[..n]).zip(&o[..n]) {
-            pair[0] = a;
-            pair[1] = b;
-        }
+        interleave(&e[..n], &o[..n], out);
         self.input.advance(n);
     }
 

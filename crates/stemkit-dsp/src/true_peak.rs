@@ -21,7 +21,7 @@
 
 use std::f64::consts::PI;
 
-use crate::fir::{Stream, Taps};
+use crate::fir::{Stream, Taps, interleave};
 use crate::kernels;
 
 /// Zeroth-order modified Bessel function of the first kind (series; converges fast for
@@ -88,10 +88,7 @@ impl Midpoints {
     /// then its midpoint, to `out`.
     fn double(&mut self, n: usize, out: &mut [f32]) {
         let (delayed, mid) = self.midpoints(n);
-        for ((pair, &d), &m) in out.chunks_exact_mut(2).zip(delayed).zip(mid) {
-            pair[0] = d;
-            pair[1] = m;
-        }
+        interleave(delayed, mid, out);
         self.input.advance(n);
     }
 
