@@ -243,14 +243,8 @@ mod tests {
             let want: Vec<i32> = x.iter().map(|&v| one.quantize(v)).collect();
             let mut blocks = Quantizer::new(24, kind, 9);
             let mut got = vec![0; x.len()];
-            let mut pos = 0;
-            for len in [1, 64, 7, 1000, 333].into_iter().cycle() {
-                if pos == x.len() {
-                    break;
-                }
-                let len = len.min(x.len() - pos);
-                blocks.quantize_block(&x[pos..pos + len], &mut got[pos..pos + len]);
-                pos += len;
+            for piece in crate::fir::cuts(x.len(), &[1, 64, 7, 1000, 333]) {
+                blocks.quantize_block(&x[piece.clone()], &mut got[piece]);
             }
             assert_eq!(got, want, "{kind:?}");
             assert_eq!(blocks.clipped(), one.clipped(), "{kind:?}");

@@ -287,6 +287,7 @@ impl Oversampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fir::cuts;
 
     /// The linear path: the identity for a memoryless curve, and a half-sample average
     /// standing in for a curve evaluated with first-order antiderivative anti-aliasing in
@@ -296,13 +297,8 @@ mod tests {
         let mut prev = 0.0;
         let mut out = vec![0.0; input.len()];
         // Uneven blocks: the result must not depend on the block boundaries.
-        let mut pos = 0;
-        for len in [1, 64, 17, 63, 2].into_iter().cycle() {
-            if pos == input.len() {
-                break;
-            }
-            let len = len.min(input.len() - pos);
-            os.process(&input[pos..pos + len], &mut out[pos..pos + len], |buf| {
+        for piece in cuts(input.len(), &[1, 64, 17, 63, 2]) {
+            os.process(&input[piece.clone()], &mut out[piece], |buf| {
                 if delay == CurveDelay::HalfSample {
                     for u in buf {
                         let y = 0.5 * (*u + prev);
@@ -311,7 +307,6 @@ mod tests {
                     }
                 }
             });
-            pos += len;
         }
         out
     }
@@ -445,14 +440,8 @@ mod tests {
         long.process(&x, &mut whole, curve);
         let mut short = Oversampler::new(64, CurveDelay::None);
         let mut cut = vec![0.0; x.len()];
-        let mut pos = 0;
-        for len in [1, 64, 17, 63, 2].into_iter().cycle() {
-            if pos == x.len() {
-                break;
-            }
-            let len = len.min(x.len() - pos);
-            short.process(&x[pos..pos + len], &mut cut[pos..pos + len], curve);
-            pos += len;
+        for piece in cuts(x.len(), &[1, 64, 17, 63, 2]) {
+            short.process(&x[piece.clone()], &mut cut[piece], curve);
         }
         let bits = |v: &[f32]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&whole), bits(&cut));
@@ -480,18 +469,13 @@ mod tests {
             let mut stream = Stream::new(taps.len() - 1, 128);
             let mut y = vec![0.0; x.len()];
             let mut added: Vec<f32> = (0..x.len()).map(|i| i as f32 * 0.01).collect();
-            let mut pos = 0;
-            for len in [1, 128, 17, 16, 15, 33, 64].into_iter().cycle() {
-                if pos == x.len() {
-                    break;
-                }
-                let len = len.min(x.len() - pos);
-                stream.block_mut(len).copy_from_slice(&x[pos..pos + len]);
+            for piece in cuts(x.len(), &[1, 128, 17, 16, 15, 33, 64]) {
+                let len = piece.len();
+                stream.block_mut(len).copy_from_slice(&x[piece.clone()]);
                 let view = stream.view(len);
-                kernels::fir(&nonzero, view, stream.history, &mut y[pos..pos + len]);
-                kernels::fir_add(&nonzero, view, stream.history, &mut added[pos..pos + len]);
+                kernels::fir(&nonzero, view, stream.history, &mut y[piece.clone()]);
+                kernels::fir_add(&nonzero, view, stream.history, &mut added[piece]);
                 stream.advance(len);
-                pos += len;
             }
             for (i, (&v, &a)) in y.iter().zip(&added).enumerate() {
                 let direct: f64 = (0..=i.min(taps.len() - 1))

@@ -166,18 +166,12 @@ impl TruePeak {
 mod tests {
     use super::*;
 
-    /// The detector's estimates for `x`, fed in blocks cut as `cuts` repeats.
-    fn estimates(x: &[f32], cuts: &[usize]) -> Vec<f32> {
+    /// The detector's estimates for `x`, fed in blocks cut as `pattern` repeats.
+    fn estimates(x: &[f32], pattern: &[usize]) -> Vec<f32> {
         let mut tp = TruePeak::new(2048);
         let mut peaks = vec![0.0; x.len()];
-        let mut pos = 0;
-        for &len in cuts.iter().cycle() {
-            if pos == x.len() {
-                break;
-            }
-            let len = len.min(x.len() - pos);
-            tp.raise(&x[pos..pos + len], &mut peaks[pos..pos + len]);
-            pos += len;
+        for piece in crate::fir::cuts(x.len(), pattern) {
+            tp.raise(&x[piece.clone()], &mut peaks[piece]);
         }
         peaks
     }
