@@ -13,7 +13,6 @@
 //! need only 8 taps. That is 112 multiply-adds per sample for an 8× grid, against 192 for
 //! a single 4× stage of the same first-stage quality; the 8× grid also keeps the error
 //! from sampling a narrow crest between grid points below 0.02 dB.
-
 //!
 //! The detector works on blocks: each stage is a FIR over a stream (the oversampler's
 //! [`kernels::fir`], vectorised across outputs), so its cost per sample does not depend on
@@ -21,20 +20,8 @@
 
 use std::f64::consts::PI;
 
-use crate::fir::{Stream, Taps, interleave};
+use crate::fir::{Stream, Taps, bessel_i0, interleave};
 use crate::kernels;
-
-/// Zeroth-order modified Bessel function of the first kind (series; converges fast for
-/// the arguments a Kaiser window uses).
-fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term) = (1.0, 1.0);
-    for k in 1..50 {
-        let f = x / (2.0 * f64::from(k));
-        term *= f * f;
-        sum += term;
-    }
-    sum
-}
 
 /// The `len` taps of a Kaiser-windowed sinc that interpolates the midpoint of the middle
 /// interval of `len` samples, normalised to unity gain at DC. `beta` shapes the window:
