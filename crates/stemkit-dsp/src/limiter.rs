@@ -92,6 +92,10 @@ pub struct LimiterGain {
     envelope: f64,
     average: Vec<f64>,
     average_pos: usize,
+    /// Sum of `average`, kept as it moves and summed afresh each time the window has
+    /// turned over (every `ramp` frames from the start), so rounding cannot accumulate and
+    /// does not depend on where blocks end.
+    sum: f64,
     gain: f32,
 }
 
@@ -109,6 +113,7 @@ impl LimiterGain {
             envelope: 1.0,
             average: Vec::new(),
             average_pos: 0,
+            sum: 0.0,
             gain: 1.0,
         };
         computer.set_rate(DEFAULT_RATE);
@@ -138,6 +143,7 @@ impl GainComputer for LimiterGain {
         self.envelope = 1.0;
         self.average.fill(1.0);
         self.average_pos = 0;
+        self.sum = self.average.iter().sum();
         self.gain = 1.0;
     }
 
@@ -150,11 +156,9 @@ impl GainComputer for LimiterGain {
             // `max` skips NaN estimates (see `TruePeak::raise`).
             detector.raise(ch, peaks);
         }
-        // Re-summed once per block so rounding cannot accumulate.
-        let mut sum: f64 = self.average.iter().sum();
         let ramp = self.ramp as f64;
         let (ceiling, release) = (self.ceiling, self.release);
-        let (mut envelope, mut pos) = (self.envelope, self.average_pos);
+        let (mut envelope, mut pos, mut sum) = (self.envelope, self.average_pos, self.sum);
         for (g, &peak) in gains.iter_mut().zip(peaks.iter()) {
             let held = f64::from(self.held.push(ceiling / peak.max(ceiling)));
             envelope = if held < envelope {
@@ -165,9 +169,12 @@ impl GainComputer for LimiterGain {
             sum += envelope - self.average[pos];
             self.average[pos] = envelope;
             pos = if pos + 1 == self.ramp { 0 } else { pos + 1 };
+            if pos == 0 {
+                sum = self.average.iter().sum();
+            }
             *g = (sum / ramp) as f32;
         }
-        (self.envelope, self.average_pos) = (envelope, pos);
+        (self.envelope, self.average_pos, self.sum) = (envelope, pos, sum);
         if let Some(&last) = gains.last() {
             self.gain = last;
         }

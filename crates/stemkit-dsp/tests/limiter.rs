@@ -208,6 +208,37 @@ fn latency_is_exact_and_quiet_signals_pass_unchanged() {
     }
 }
 
+/// Where blocks end changes no bit of the output: the live host's 64-frame blocks and the
+/// render's long ones limit a master alike. Loud noise keeps the gain moving every sample,
+/// so a running sum re-started at block boundaries would round differently somewhere in
+/// the 20 s.
+#[test]
+fn block_boundaries_change_no_sample() {
+    let x = noise(20 * 48_000, 5);
+    let output = |block: usize| {
+        let mut lim = prepared(
+            "type = \"limiter\"\nceiling_dbtp = -6.0\nrelease_ms = 30.0",
+            48_000.0,
+            1,
+        );
+        run(lim.as_mut(), std::slice::from_ref(&x), None, block).remove(0)
+    };
+    let whole = output(512);
+    assert!(
+        whole.iter().zip(&x).any(|(y, v)| y != v),
+        "the limiter acts"
+    );
+    for block in [37, 64, 300] {
+        let cut = output(block);
+        let differ = whole
+            .iter()
+            .zip(&cut)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(differ, 0, "blocks of {block}: {differ} samples differ");
+    }
+}
+
 /// Computed gains applied to the input delayed by `lookahead()` give the output.
 #[test]
 fn computed_gain_applied_to_the_delayed_input_equals_the_output() {

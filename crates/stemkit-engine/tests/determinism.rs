@@ -192,23 +192,27 @@ fn threads_and_block_sizes_give_the_same_bytes() {
     }
 }
 
-/// The master limiter re-sums its moving average once per block, so its output depends
-/// on the block size; the thread count still changes nothing.
+/// A distributed master (a limiter on every stem and the mix, master-consistent) gives the
+/// same bytes whatever the thread count and the block size.
 #[test]
-fn threads_give_the_same_bytes_through_a_distributed_master() {
+fn threads_and_blocks_give_the_same_bytes_through_a_distributed_master() {
     let d = tempfile::tempdir().unwrap();
     let session = session(d.path(), true);
     let plain = prints(&session, &d.path().join("a"), 1, 2048, false);
     assert!(plain.iter().any(|(n, _)| n == "Mix_Master_120.wav"));
-    for threads in [2, 3] {
+    for (threads, block) in [(2, 2048), (3, 2048), (2, 1000), (1, 4096)] {
         let fast = prints(
             &session,
-            &d.path().join(format!("t{threads}")),
+            &d.path().join(format!("t{threads}_{block}")),
             threads,
-            2048,
+            block,
             false,
         );
-        assert_same(&plain, &fast, &format!("{threads} threads"));
+        assert_same(
+            &plain,
+            &fast,
+            &format!("{threads} threads, {block}-frame blocks"),
+        );
     }
 }
 
