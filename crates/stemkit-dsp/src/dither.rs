@@ -243,7 +243,7 @@ mod tests {
             let want: Vec<i32> = x.iter().map(|&v| one.quantize(v)).collect();
             let mut blocks = Quantizer::new(24, kind, 9);
             let mut got = vec![0; x.len()];
-            for piece in crate::fir::cuts(x.len(), &[1, 64, 7, 1000, 333]) {
+            for piece in crate::testing::cuts(x.len(), &[1, 64, 7, 1000, 333]) {
                 blocks.quantize_block(&x[piece.clone()], &mut got[piece]);
             }
             assert_eq!(got, want, "{kind:?}");

@@ -106,20 +106,6 @@ pub(crate) fn interleave(first: &[f32], second: &[f32], out: &mut [f32]) {
     }
 }
 
-/// The ranges that cut `0..len` into pieces whose lengths repeat `pattern`: tests feed
-/// streams in such uneven blocks to show a result does not depend on where blocks end.
-#[cfg(test)]
-pub(crate) fn cuts(len: usize, pattern: &[usize]) -> impl Iterator<Item = std::ops::Range<usize>> {
-    let mut pos = 0;
-    pattern.iter().cycle().map_while(move |&n| {
-        (pos < len).then(|| {
-            let piece = pos..(pos + n).min(len);
-            pos = piece.end;
-            piece
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

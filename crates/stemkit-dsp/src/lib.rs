@@ -21,6 +21,8 @@ pub mod oversample;
 pub mod params;
 pub mod reverb;
 pub mod saturation;
+#[cfg(test)]
+mod testing;
 mod true_peak;
 
 pub use build::{BuildError, build};

@@ -271,7 +271,7 @@ impl Oversampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fir::cuts;
+    use crate::testing::cuts;
 
     /// The linear path: the identity for a memoryless curve, and a half-sample average
     /// standing in for a curve evaluated with first-order antiderivative anti-aliasing in

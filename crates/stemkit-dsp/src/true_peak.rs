@@ -157,7 +157,7 @@ mod tests {
     fn estimates(x: &[f32], pattern: &[usize]) -> Vec<f32> {
         let mut tp = TruePeak::new(2048);
         let mut peaks = vec![0.0; x.len()];
-        for piece in crate::fir::cuts(x.len(), pattern) {
+        for piece in crate::testing::cuts(x.len(), pattern) {
             tp.raise(&x[piece.clone()], &mut peaks[piece]);
         }
         peaks
