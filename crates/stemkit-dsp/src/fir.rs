@@ -6,7 +6,7 @@
 /// half-band filter is an exact zero and is left out. The filters here are linear-phase,
 /// so their taps come in mirror pairs of equal coefficients: a pair is applied as
 /// `c · (x[n − a] + x[n − b])`, one multiplication for two taps.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub(crate) struct Taps {
     /// `(a, b, c)` with `a < b`, outermost pair first.
     pub(crate) pairs: Vec<(usize, usize, f32)>,
